@@ -1,0 +1,149 @@
+import { functionName } from '../program.ts';
+export { functionName };
+import { Node } from 'ts-morph';
+import type { Origin, ProgramModel } from '../program.ts';
+
+/**
+ * Who a call talks to, answered from import specifiers and type annotations
+ * only (no type checker): the library a receiver comes from, the plain name
+ * of the object at the root of a call chain, and the function of ours a
+ * call runs, including methods reached through constructor injection
+ * (`constructor(private readonly orders: OrdersService)` then
+ * `this.orders.create(...)`).
+ */
+
+/** The library module an origin comes from: `stripe` for `new Stripe(key).charges`, `kafkajs` for `kafka.producer()`. */
+export function moduleOfOrigin(origin: Origin, depth = 0): string | undefined {
+  if (depth > 8) return undefined;
+  switch (origin.kind) {
+    case 'module':
+      return origin.module;
+    case 'typed':
+      return origin.type.module;
+    case 'param':
+      return origin.declaredType?.module;
+    case 'member':
+      return moduleOfOrigin(origin.object, depth + 1);
+    case 'call':
+      return moduleOfOrigin(origin.callee, depth + 1);
+    case 'new':
+      return moduleOfOrigin(origin.ctor, depth + 1);
+    default:
+      return undefined;
+  }
+}
+
+/** Property names of a callee chain, root first: `this.stripe.charges.create` → `['this', 'stripe', 'charges', 'create']`. */
+export function calleeChain(callee: Node): string[] {
+  const out: string[] = [];
+  let cur: Node = callee;
+  for (let i = 0; i < 12; i++) {
+    if (Node.isPropertyAccessExpression(cur)) {
+      out.unshift(cur.getName());
+      cur = cur.getExpression();
+    } else if (Node.isCallExpression(cur)) {
+      // `knex('orders').insert(...)`: the call's own callee continues the chain.
+      cur = cur.getExpression();
+    } else if (Node.isNonNullExpression(cur) || Node.isParenthesizedExpression(cur) || Node.isAwaitExpression(cur) || Node.isAsExpression(cur)) {
+      cur = cur.getExpression();
+    } else if (Node.isElementAccessExpression(cur)) {
+      out.unshift('[]');
+      cur = cur.getExpression();
+    } else {
+      out.unshift(Node.isThisExpression(cur) ? 'this' : Node.isIdentifier(cur) ? cur.getText() : '?');
+      break;
+    }
+  }
+  return out;
+}
+
+/** The object a call chain starts from, by name: `stripe` in `this.stripe.charges.create`, `prisma` in `prisma.order.create`. */
+export function rootName(callee: Node): string {
+  const chain = calleeChain(callee);
+  return chain[0] === 'this' ? (chain[1] ?? '') : (chain[0] ?? '');
+}
+
+/** The receiver of a method call, unwrapped (`knex('t')` in `knex('t').insert(...)`). */
+export function receiverOf(callee: Node): Node | undefined {
+  return Node.isPropertyAccessExpression(callee) ? callee.getExpression() : undefined;
+}
+
+/** Whether a function-like node has a body we can read. */
+export function hasBody(fn: Node): boolean {
+  return (
+    (Node.isFunctionDeclaration(fn) || Node.isMethodDeclaration(fn) || Node.isArrowFunction(fn) || Node.isFunctionExpression(fn) || Node.isConstructorDeclaration(fn)) &&
+    fn.getBody() !== undefined
+  );
+}
+
+/**
+ * The function of ours that a callee expression runs, if any: a function or
+ * method the origin resolver finds, or a method of a class of ours reached
+ * through a typed parameter or a typed class member (dependency injection).
+ */
+export function projectFunctionOf(model: ProgramModel, callee: Node): Node | undefined {
+  const origin = model.origin(callee);
+  if (origin.kind === 'function') return hasBody(origin.node) ? origin.node : undefined;
+  if (!Node.isPropertyAccessExpression(callee)) return undefined;
+  const method = callee.getName();
+  if (origin.kind === 'param' && origin.path.length === 1) {
+    const cls = classOfDeclaredType(model, origin.param);
+    return cls ? methodOf(model, cls, method) : undefined;
+  }
+  // `this.repo.insert(...)` where `repo` is a typed member of the class.
+  const receiver = callee.getExpression();
+  if (Node.isPropertyAccessExpression(receiver) && Node.isThisExpression(receiver.getExpression())) {
+    const cls = receiver.getFirstAncestor((a) => Node.isClassDeclaration(a) || Node.isClassExpression(a));
+    if (cls && (Node.isClassDeclaration(cls) || Node.isClassExpression(cls))) {
+      const name = receiver.getName();
+      const member: Node | undefined =
+        cls.getProperty(name) ?? cls.getConstructors().flatMap((c) => c.getParameters()).find((p) => p.getName() === name && p.isParameterProperty());
+      const target = member ? classOfDeclaredType(model, member) : undefined;
+      if (target) return methodOf(model, target, method);
+    }
+  }
+  return undefined;
+}
+
+/** The class of ours a declaration is annotated with (`orders: OrdersService`). */
+export function classOfDeclaredType(model: ProgramModel, decl: Node): Node | undefined {
+  const typeNode = (decl as unknown as { getTypeNode?(): Node | undefined }).getTypeNode?.();
+  if (!typeNode || !Node.isTypeReference(typeNode)) return undefined;
+  const name = typeNode.getTypeName();
+  if (!Node.isIdentifier(name)) return undefined;
+  return classNamed(model, name);
+}
+
+/** The class declaration an identifier names, followed through imports of our files. */
+export function classNamed(model: ProgramModel, id: Node): Node | undefined {
+  const decl = model.resolveIdentifier(id);
+  if (!decl) return undefined;
+  if (Node.isClassDeclaration(decl)) return decl;
+  const origin = model.declarationOrigin(decl, 0);
+  return origin.kind === 'class' ? origin.node : undefined;
+}
+
+/** A method of a class of ours, looked up through `extends` clauses of ours (three levels). */
+export function methodOf(model: ProgramModel, cls: Node, name: string, depth = 0): Node | undefined {
+  if (!Node.isClassDeclaration(cls) || depth > 3) return undefined;
+  const method = cls.getMethod(name);
+  if (method && method.getBody()) return method;
+  const prop = cls.getProperty(name);
+  const init = prop?.getInitializer();
+  if (init && (Node.isArrowFunction(init) || Node.isFunctionExpression(init))) return init;
+  const base = cls.getExtends()?.getExpression();
+  if (base && Node.isIdentifier(base)) {
+    const baseClass = classNamed(model, base);
+    if (baseClass) return methodOf(model, baseClass, name, depth + 1);
+  }
+  return undefined;
+}
+
+/** The library a class of ours extends (`class PrismaService extends PrismaClient` → `@prisma/client`). */
+export function extendedModule(model: ProgramModel, cls: Node): string | undefined {
+  if (!Node.isClassDeclaration(cls)) return undefined;
+  const base = cls.getExtends()?.getExpression();
+  if (!base) return undefined;
+  return moduleOfOrigin(model.origin(base));
+}
+

@@ -1,0 +1,618 @@
+import * as path from 'node:path';
+import { Node, SyntaxKind, ts, type Project, type SourceFile } from 'ts-morph';
+import type { AnalysisOptions } from '../types.ts';
+
+/**
+ * Where a value comes from, as far as the code says without running it.
+ * Rules ask "is this expression the axios default instance? the result of
+ * `axios.create(...)`? a parameter of the enclosing function?" and read the
+ * answer from an origin.
+ */
+export type Origin =
+  /** A library's export; `path` is the property path below the module (default imports count as the module itself). */
+  | { kind: 'module'; module: string; path: string[] }
+  /** A name no declaration in scope defines (`fetch`, `AbortSignal`), with the property path below it. */
+  | { kind: 'global'; name: string; path: string[] }
+  /** The value a call returns. */
+  | { kind: 'call'; callee: Origin; node: Node & { getArguments(): Node[] } }
+  /** The value a `new` expression makes. */
+  | { kind: 'new'; ctor: Origin; node: Node & { getArguments(): Node[] } }
+  /** A property read from a value that is not a module or a global. */
+  | { kind: 'member'; object: Origin; name: string }
+  /** A parameter of a function; `path` is the property path read from it (destructuring included). */
+  | { kind: 'param'; param: Node; fn: Node; index: number; path: string[]; declaredType?: TypeRef }
+  /** A declaration with a type annotation but no value we can follow (`private http: AxiosInstance`). */
+  | { kind: 'typed'; type: TypeRef; node: Node }
+  | { kind: 'object'; node: Node }
+  | { kind: 'function'; node: Node }
+  | { kind: 'class'; node: Node }
+  | { kind: 'literal'; node: Node }
+  | { kind: 'unknown' };
+
+/** A type named by an import: `AxiosInstance` from `axios`. */
+export interface TypeRef {
+  module: string;
+  name: string;
+}
+
+export type ImportBinding = { module: string; name: string; node: Node };
+
+const MAX_DEPTH = 10;
+
+/** `node:http` and `http` are the same module. */
+export function normalizeModule(specifier: string): string {
+  return specifier.startsWith('node:') ? specifier.slice(5) : specifier;
+}
+
+/** Ts-morph wraps compiler nodes lazily; this wraps one we found by walking the compiler AST. */
+export function wrap<T extends Node = Node>(sf: SourceFile, node: ts.Node): T {
+  return (sf as unknown as { _getNodeFromCompilerNode(n: ts.Node): T })._getNodeFromCompilerNode(node);
+}
+
+/**
+ * Facts about files that outlive one analysis: the language server keeps
+ * one per project, so that a keystroke re-derives only the edited file's.
+ * Per-file facts are keyed by the compiler's SourceFile, which an edit
+ * replaces, so they are never stale; module resolution is keyed by path and
+ * must be cleared when files appear or vanish.
+ */
+export class ModelCache {
+  private perFile = new WeakMap<ts.SourceFile, Map<string, unknown>>();
+  readonly moduleResolution = new Map<string, string | undefined>();
+
+  memo<T>(sf: SourceFile, key: string, compute: () => T): T {
+    let map = this.perFile.get(sf.compilerNode);
+    if (!map) this.perFile.set(sf.compilerNode, (map = new Map()));
+    if (map.has(key)) return map.get(key) as T;
+    const value = compute();
+    map.set(key, value);
+    return value;
+  }
+
+  /** Files were added or removed: resolutions may change. */
+  filesChanged(): void {
+    this.moduleResolution.clear();
+    // Per-file facts include what a file's imports resolved to.
+    this.perFile = new WeakMap();
+  }
+}
+
+/**
+ * The program as the rules see it: the project's files, their imports, and
+ * a resolver that follows values across files without the type checker:
+ * import specifiers say which library a value comes from, and type
+ * annotations (`http: AxiosInstance`) say what a declared value is. That
+ * keeps a bare clone without `node_modules` as precise as an installed one,
+ * keeps the cost near the parse, and gives the editor and CI the same
+ * answers (a type checker would be rebuilt on every keystroke).
+ */
+export class ProgramModel {
+  private readonly originCache = new Map<Node, Origin>();
+
+  constructor(
+    readonly project: Project,
+    readonly options: AnalysisOptions,
+    readonly cache: ModelCache = new ModelCache(),
+  ) {}
+
+  sourceFiles(): SourceFile[] {
+    return this.project.getSourceFiles().filter((sf) => !sf.isDeclarationFile() && !sf.isInNodeModules());
+  }
+
+  /** Local names bound by imports and `require` calls at the top of a file. */
+  imports(sf: SourceFile): Map<string, ImportBinding> {
+    return this.cache.memo(sf, 'imports', () => this.readImports(sf));
+  }
+
+  private readImports(sf: SourceFile): Map<string, ImportBinding> {
+    const map = new Map<string, ImportBinding>();
+    for (const stmt of sf.compilerNode.statements) {
+      if (ts.isImportDeclaration(stmt) && ts.isStringLiteral(stmt.moduleSpecifier) && stmt.importClause) {
+        const module = normalizeModule(stmt.moduleSpecifier.text);
+        const clause = stmt.importClause;
+        if (clause.name) map.set(clause.name.text, { module, name: 'default', node: wrap(sf, clause.name) });
+        const bindings = clause.namedBindings;
+        if (bindings && ts.isNamespaceImport(bindings)) {
+          map.set(bindings.name.text, { module, name: '*', node: wrap(sf, bindings.name) });
+        } else if (bindings) {
+          for (const el of bindings.elements) {
+            map.set(el.name.text, { module, name: (el.propertyName ?? el.name).text, node: wrap(sf, el.name) });
+          }
+        }
+      } else if (ts.isImportEqualsDeclaration(stmt) && ts.isExternalModuleReference(stmt.moduleReference)) {
+        const expr = stmt.moduleReference.expression;
+        if (ts.isStringLiteral(expr)) map.set(stmt.name.text, { module: normalizeModule(expr.text), name: '*', node: wrap(sf, stmt.name) });
+      } else if (ts.isVariableStatement(stmt)) {
+        for (const decl of stmt.declarationList.declarations) {
+          const spec = requireSpecifier(decl.initializer);
+          if (spec === undefined) continue;
+          if (ts.isIdentifier(decl.name)) {
+            map.set(decl.name.text, { module: spec, name: '*', node: wrap(sf, decl.name) });
+          } else if (ts.isObjectBindingPattern(decl.name)) {
+            for (const el of decl.name.elements) {
+              if (!ts.isIdentifier(el.name)) continue;
+              const prop = el.propertyName && ts.isIdentifier(el.propertyName) ? el.propertyName.text : el.name.text;
+              map.set(el.name.text, { module: spec, name: prop, node: wrap(sf, el.name) });
+            }
+          }
+        }
+      }
+    }
+    return map;
+  }
+
+  /** Module specifiers a file imports (normalised), for cheap prefilters. */
+  importedModules(sf: SourceFile): Set<string> {
+    return this.cache.memo(sf, 'importedModules', () => new Set([...this.imports(sf).values()].map((b) => b.module)));
+  }
+
+  /**
+   * The project file a module specifier names, if it is one of ours:
+   * relative paths, tsconfig `paths`, workspace packages. Library
+   * specifiers resolve to nothing (we read them by name).
+   */
+  resolveModule(from: SourceFile, specifier: string): SourceFile | undefined {
+    const key = `${from.getDirectoryPath()}\0${specifier}`;
+    if (this.cache.moduleResolution.has(key)) {
+      const cached = this.cache.moduleResolution.get(key);
+      return cached === undefined ? undefined : this.project.getSourceFile(cached);
+    }
+    let result: SourceFile | undefined;
+    if (specifier.startsWith('.')) {
+      // Relative imports resolve against the files already loaded: no file-system probing.
+      const base = path.resolve(from.getDirectoryPath(), specifier);
+      const stem = base.replace(/\.(m|c)?[jt]sx?$/, '');
+      const candidates = [base, `${stem}.ts`, `${stem}.tsx`, `${stem}.mts`, `${stem}.cts`, `${stem}.js`, `${stem}.mjs`, `${stem}.cjs`, `${stem}.jsx`];
+      for (const dir of [base, stem]) candidates.push(path.join(dir, 'index.ts'), path.join(dir, 'index.tsx'), path.join(dir, 'index.js'));
+      for (const candidate of candidates) {
+        result = this.project.getSourceFile(candidate);
+        if (result) break;
+      }
+    } else if (this.hasPathMappings()) {
+      // Path aliases (`@app/clients`) are resolved the way the compiler would.
+      const resolved = ts.resolveModuleName(specifier, from.getFilePath(), this.project.getCompilerOptions(), ts.sys).resolvedModule;
+      if (resolved && !resolved.isExternalLibraryImport) result = this.project.getSourceFile(resolved.resolvedFileName);
+    }
+    this.cache.moduleResolution.set(key, result?.getFilePath());
+    return result;
+  }
+
+  private pathMappings: boolean | undefined;
+  private hasPathMappings(): boolean {
+    if (this.pathMappings === undefined) {
+      const o = this.project.getCompilerOptions();
+      this.pathMappings = Boolean(o.paths && Object.keys(o.paths).length > 0) || Boolean(o.baseUrl);
+    }
+    return this.pathMappings;
+  }
+
+  /** The declaration a file exports under `name` (`default` for the default export). */
+  exportedDeclaration(sf: SourceFile, name: string, depth = 0): Node | undefined {
+    if (depth > MAX_DEPTH) return undefined;
+    for (const stmt of sf.compilerNode.statements) {
+      const exported = hasExportModifier(stmt);
+      if (ts.isVariableStatement(stmt) && exported) {
+        for (const decl of stmt.declarationList.declarations) {
+          if (ts.isIdentifier(decl.name) && decl.name.text === name) return wrap(sf, decl);
+        }
+      } else if ((ts.isFunctionDeclaration(stmt) || ts.isClassDeclaration(stmt)) && exported) {
+        const isDefault = stmt.modifiers?.some((m) => m.kind === ts.SyntaxKind.DefaultKeyword);
+        if ((isDefault && name === 'default') || stmt.name?.text === name) return wrap(sf, stmt);
+      } else if (ts.isExportAssignment(stmt) && name === 'default') {
+        return wrap(sf, stmt.expression);
+      } else if (ts.isExportDeclaration(stmt) && stmt.exportClause && ts.isNamedExports(stmt.exportClause)) {
+        for (const el of stmt.exportClause.elements) {
+          if (el.name.text !== name) continue;
+          const local = (el.propertyName ?? el.name).text;
+          if (stmt.moduleSpecifier && ts.isStringLiteral(stmt.moduleSpecifier)) {
+            const target = this.resolveModule(sf, stmt.moduleSpecifier.text);
+            return target ? this.exportedDeclaration(target, local, depth + 1) : undefined;
+          }
+          return this.topLevelDeclaration(sf, local);
+        }
+      } else if (ts.isExportDeclaration(stmt) && !stmt.exportClause && stmt.moduleSpecifier && ts.isStringLiteral(stmt.moduleSpecifier)) {
+        const target = this.resolveModule(sf, stmt.moduleSpecifier.text);
+        const found = target && this.exportedDeclaration(target, name, depth + 1);
+        if (found) return found;
+      }
+    }
+    return undefined;
+  }
+
+  private topLevelDeclaration(sf: SourceFile, name: string): Node | undefined {
+    for (const stmt of sf.compilerNode.statements) {
+      if (ts.isVariableStatement(stmt)) {
+        for (const decl of stmt.declarationList.declarations) {
+          if (ts.isIdentifier(decl.name) && decl.name.text === name) return wrap(sf, decl);
+        }
+      } else if ((ts.isFunctionDeclaration(stmt) || ts.isClassDeclaration(stmt)) && stmt.name?.text === name) {
+        return wrap(sf, stmt);
+      }
+    }
+    const imported = this.imports(sf).get(name);
+    return imported?.node;
+  }
+
+  /**
+   * The declaration an identifier refers to, found by walking its scopes
+   * outwards (parameters, block and file declarations, imports).
+   */
+  resolveIdentifier(id: Node): Node | undefined {
+    const name = id.getText();
+    let child: Node = id;
+    for (let scope = id.getParent(); scope; child = scope, scope = scope.getParent()) {
+      const found = declarationIn(scope, child, name);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  /** Where the value of an expression comes from (cached per node). */
+  origin(expr: Node, depth = 0): Origin {
+    const cached = this.originCache.get(expr);
+    if (cached) return cached;
+    const result = depth > MAX_DEPTH ? { kind: 'unknown' as const } : this.computeOrigin(expr, depth);
+    this.originCache.set(expr, result);
+    return result;
+  }
+
+  private computeOrigin(expr: Node, depth: number): Origin {
+    if (Node.isParenthesizedExpression(expr) || Node.isAsExpression(expr) || Node.isNonNullExpression(expr) || Node.isSatisfiesExpression(expr) || Node.isTypeAssertion(expr) || Node.isAwaitExpression(expr)) {
+      return this.origin(expr.getExpression(), depth + 1);
+    }
+    if (Node.isIdentifier(expr)) return this.identifierOrigin(expr, depth);
+    if (Node.isPropertyAccessExpression(expr)) {
+      const object = expr.getExpression();
+      const name = expr.getName();
+      if (Node.isThisExpression(object)) return this.thisMemberOrigin(expr, name, depth);
+      return this.memberOf(this.origin(object, depth + 1), name, depth);
+    }
+    if (Node.isElementAccessExpression(expr)) {
+      const arg = expr.getArgumentExpression();
+      if (arg && (Node.isStringLiteral(arg) || Node.isNoSubstitutionTemplateLiteral(arg))) {
+        return this.memberOf(this.origin(expr.getExpression(), depth + 1), arg.getLiteralText(), depth);
+      }
+      return { kind: 'unknown' };
+    }
+    if (Node.isCallExpression(expr)) {
+      const spec = requireSpecifier(expr.compilerNode);
+      if (spec !== undefined) return { kind: 'module', module: spec, path: [] };
+      const callee = this.origin(expr.getExpression(), depth + 1);
+      // A project factory (`export function createHttp() { return axios.create(...) }`) returns what its single return returns.
+      if (callee.kind === 'function') {
+        const returned = singleReturnedExpression(callee.node);
+        if (returned) return this.origin(returned, depth + 1);
+      }
+      return { kind: 'call', callee, node: expr };
+    }
+    if (Node.isNewExpression(expr)) return { kind: 'new', ctor: this.origin(expr.getExpression(), depth + 1), node: expr };
+    if (Node.isObjectLiteralExpression(expr)) return { kind: 'object', node: expr };
+    if (Node.isBinaryExpression(expr)) {
+      // `process.env.URL ?? 'redis://localhost'`: a value of the fallback's kind.
+      const op = expr.getOperatorToken().getKind();
+      if (op === SyntaxKind.QuestionQuestionToken || op === SyntaxKind.BarBarToken) {
+        const right = this.origin(expr.getRight(), depth + 1);
+        if (right.kind === 'literal') return right;
+      }
+      if (op === SyntaxKind.PlusToken) {
+        const left = this.origin(expr.getLeft(), depth + 1);
+        if (left.kind === 'literal' && Node.isStringLiteral(left.node)) return left;
+      }
+      return { kind: 'unknown' };
+    }
+    if (Node.isArrowFunction(expr) || Node.isFunctionExpression(expr)) return { kind: 'function', node: expr };
+    if (Node.isLiteralExpression(expr) || Node.isTrueLiteral(expr) || Node.isFalseLiteral(expr) || Node.isNoSubstitutionTemplateLiteral(expr) || Node.isTemplateExpression(expr)) {
+      return { kind: 'literal', node: expr };
+    }
+    return { kind: 'unknown' };
+  }
+
+  private memberOf(object: Origin, name: string, depth: number): Origin {
+    switch (object.kind) {
+      case 'module':
+        return { kind: 'module', module: object.module, path: [...object.path, name] };
+      case 'global':
+        return { kind: 'global', name: object.name, path: [...object.path, name] };
+      case 'param':
+        return { ...object, path: [...object.path, name] };
+      case 'object': {
+        if (Node.isSourceFile(object.node)) {
+          // `import * as clients from './clients'`: a namespace of our own file.
+          const exported = this.exportedDeclaration(object.node, name);
+          return exported ? this.declarationOrigin(exported, depth + 1) : { kind: 'unknown' };
+        }
+        const value = objectProperty(object.node, name);
+        return value ? this.origin(value, depth + 1) : { kind: 'unknown' };
+      }
+      case 'new':
+        // A method of a class of ours, called on an instance we saw made.
+        if (object.ctor.kind === 'class' && Node.isClassDeclaration(object.ctor.node)) {
+          const method = object.ctor.node.getMethod(name);
+          if (method) return { kind: 'function', node: method };
+        }
+        return { kind: 'member', object, name };
+      default:
+        return { kind: 'member', object, name };
+    }
+  }
+
+  private identifierOrigin(id: Node, depth: number): Origin {
+    const name = id.getText();
+    if (name === 'undefined') return { kind: 'literal', node: id };
+    const decl = this.resolveIdentifier(id);
+    if (!decl) return { kind: 'global', name, path: [] };
+    return this.declarationOrigin(decl, depth);
+  }
+
+  /** The origin of the value a declaration binds. */
+  declarationOrigin(decl: Node, depth: number): Origin {
+    const sf = decl.getSourceFile();
+    // An import binding: a library, or a file of ours whose export we follow.
+    const imported = Node.isIdentifier(decl) ? this.imports(sf).get(decl.getText()) : undefined;
+    if (imported && imported.node === decl) {
+      const target = this.resolveModule(sf, imported.module);
+      if (target) {
+        if (imported.name === '*') return { kind: 'object', node: target };
+        const exported = this.exportedDeclaration(target, imported.name);
+        return exported ? this.declarationOrigin(exported, depth + 1) : { kind: 'unknown' };
+      }
+      return { kind: 'module', module: imported.module, path: imported.name === 'default' || imported.name === '*' ? [] : [imported.name] };
+    }
+    if (Node.isVariableDeclaration(decl)) {
+      const init = decl.getInitializer();
+      if (init) return this.origin(init, depth + 1);
+      const typeRef = this.typeRefOf(decl);
+      return typeRef ? { kind: 'typed', type: typeRef, node: decl } : { kind: 'unknown' };
+    }
+    if (Node.isBindingElement(decl)) return this.bindingElementOrigin(decl, depth);
+    if (Node.isParameterDeclaration(decl)) {
+      const fn = decl.getParent();
+      const index = (fn as unknown as { getParameters(): Node[] }).getParameters().indexOf(decl);
+      const declaredType = this.typeRefOf(decl);
+      return { kind: 'param', param: decl, fn, index, path: [], ...(declaredType ? { declaredType } : {}) };
+    }
+    if (Node.isFunctionDeclaration(decl) || Node.isMethodDeclaration(decl)) return { kind: 'function', node: decl };
+    if (Node.isClassDeclaration(decl)) return { kind: 'class', node: decl };
+    if (Node.isExpression(decl)) return this.origin(decl, depth + 1);
+    return { kind: 'unknown' };
+  }
+
+  private bindingElementOrigin(el: Node, depth: number): Origin {
+    if (!Node.isBindingElement(el)) return { kind: 'unknown' };
+    const pattern = el.getParent();
+    const holder = pattern.getParent();
+    const key = el.getPropertyNameNode()?.getText() ?? el.getName();
+    let base: Origin = { kind: 'unknown' };
+    if (Node.isVariableDeclaration(holder)) {
+      const init = holder.getInitializer();
+      if (init) base = this.origin(init, depth + 1);
+    } else if (Node.isParameterDeclaration(holder)) {
+      base = this.declarationOrigin(holder, depth + 1);
+    } else if (Node.isBindingElement(holder)) {
+      base = this.bindingElementOrigin(holder, depth + 1);
+    }
+    if (Node.isArrayBindingPattern(pattern)) return base.kind === 'param' ? { ...base, path: [...base.path, '[]'] } : { kind: 'unknown' };
+    return this.memberOf(base, key, depth);
+  }
+
+  /** `this.http`: the class member's initializer, an assignment in the constructor, or its declared type. */
+  private thisMemberOrigin(access: Node, name: string, depth: number): Origin {
+    const cls = access.getFirstAncestor((a) => Node.isClassDeclaration(a) || Node.isClassExpression(a));
+    if (!cls || !(Node.isClassDeclaration(cls) || Node.isClassExpression(cls))) return { kind: 'unknown' };
+    const prop = cls.getProperty(name);
+    if (prop) {
+      const init = prop.getInitializer();
+      if (init) return this.origin(init, depth + 1);
+    }
+    for (const ctor of cls.getConstructors()) {
+      for (const param of ctor.getParameters()) {
+        if (param.getName() === name && param.isParameterProperty()) return this.declarationOrigin(param, depth + 1);
+      }
+      const body = ctor.getBody();
+      if (!body || !Node.isBlock(body)) continue;
+      for (const stmt of body.getStatements()) {
+        if (!Node.isExpressionStatement(stmt)) continue;
+        const e = stmt.getExpression();
+        if (Node.isBinaryExpression(e) && e.getOperatorToken().getKind() === SyntaxKind.EqualsToken) {
+          const left = e.getLeft();
+          if (Node.isPropertyAccessExpression(left) && Node.isThisExpression(left.getExpression()) && left.getName() === name) {
+            return this.origin(e.getRight(), depth + 1);
+          }
+        }
+      }
+    }
+    if (prop) {
+      const typeRef = this.typeRefOf(prop);
+      if (typeRef) return { kind: 'typed', type: typeRef, node: prop };
+    }
+    const method = cls.getMethod(name);
+    if (method) return { kind: 'function', node: method };
+    return { kind: 'unknown' };
+  }
+
+  /** The imported type a declaration is annotated with: `http: AxiosInstance` → `{ module: 'axios', name: 'AxiosInstance' }`. */
+  typeRefOf(decl: Node): TypeRef | undefined {
+    const typeNode = (decl as unknown as { getTypeNode?(): Node | undefined }).getTypeNode?.();
+    if (!typeNode || !Node.isTypeReference(typeNode)) return undefined;
+    const typeName = typeNode.getTypeName();
+    const sf = decl.getSourceFile();
+    if (Node.isIdentifier(typeName)) {
+      const binding = this.imports(sf).get(typeName.getText());
+      if (binding && !this.resolveModule(sf, binding.module)) return { module: binding.module, name: binding.name === 'default' ? typeName.getText() : binding.name };
+    } else if (Node.isQualifiedName(typeName)) {
+      const left = typeName.getLeft();
+      const binding = Node.isIdentifier(left) ? this.imports(sf).get(left.getText()) : undefined;
+      if (binding) return { module: binding.module, name: typeName.getRight().getText() };
+    }
+    return undefined;
+  }
+}
+
+function hasExportModifier(stmt: ts.Statement): boolean {
+  return ts.canHaveModifiers(stmt) && (ts.getModifiers(stmt)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword) ?? false);
+}
+
+/** `require('x')` → `x` (normalised), otherwise undefined. */
+export function requireSpecifier(expr: ts.Node | undefined): string | undefined {
+  if (!expr) return undefined;
+  if (ts.isCallExpression(expr) && ts.isIdentifier(expr.expression) && expr.expression.text === 'require' && expr.arguments.length === 1) {
+    const arg = expr.arguments[0]!;
+    if (ts.isStringLiteral(arg)) return normalizeModule(arg.text);
+  }
+  return undefined;
+}
+
+/** A property's value in an object literal (`{ a: 1 }`, shorthand `{ a }`), ignoring spreads. */
+export function objectProperty(obj: Node, name: string): Node | undefined {
+  if (!Node.isObjectLiteralExpression(obj)) return undefined;
+  // The last assignment wins, as at run time.
+  const props = obj.getProperties();
+  for (let i = props.length - 1; i >= 0; i--) {
+    const p = props[i]!;
+    if (Node.isPropertyAssignment(p) && propertyNameText(p) === name) return p.getInitializer();
+    if (Node.isShorthandPropertyAssignment(p) && p.getName() === name) return p.getNameNode();
+  }
+  return undefined;
+}
+
+/** The plain text of a property's name (`timeout`, `'timeout'` and `["timeout"]` alike). */
+export function propertyNameText(p: Node): string | undefined {
+  if (!Node.isPropertyAssignment(p) && !Node.isShorthandPropertyAssignment(p) && !Node.isMethodDeclaration(p)) return undefined;
+  const nameNode = p.getNameNode();
+  if (Node.isIdentifier(nameNode)) return nameNode.getText();
+  if (Node.isStringLiteral(nameNode) || Node.isNoSubstitutionTemplateLiteral(nameNode)) return nameNode.getLiteralText();
+  if (Node.isComputedPropertyName(nameNode)) {
+    const e = nameNode.getExpression();
+    if (Node.isStringLiteral(e)) return e.getLiteralText();
+  }
+  return undefined;
+}
+
+function singleReturnedExpression(fn: Node): Node | undefined {
+  if (Node.isArrowFunction(fn)) {
+    const body = fn.getBody();
+    if (!Node.isBlock(body)) return body;
+  }
+  if (!(Node.isFunctionDeclaration(fn) || Node.isFunctionExpression(fn) || Node.isArrowFunction(fn) || Node.isMethodDeclaration(fn))) return undefined;
+  const body = fn.getBody();
+  if (!body || !Node.isBlock(body)) return undefined;
+  const returns = body.getDescendantsOfKind(SyntaxKind.ReturnStatement).filter((r) => r.getFirstAncestor((a) => Node.isFunctionLikeDeclaration(a)) === fn);
+  if (returns.length !== 1) return undefined;
+  return returns[0]!.getExpression();
+}
+
+/** Names a binding pattern declares, with their binding elements. */
+function bindingNames(name: ts.BindingName, out: ts.Identifier[] = []): ts.Identifier[] {
+  if (ts.isIdentifier(name)) out.push(name);
+  else for (const el of name.elements) if (!ts.isOmittedExpression(el)) bindingNames(el.name, out);
+  return out;
+}
+
+/** The declaration of `name` that `scope` introduces and that is visible from `child`. */
+function declarationIn(scope: Node, child: Node, name: string): Node | undefined {
+  const sf = scope.getSourceFile();
+  const c = scope.compilerNode;
+  const matchBinding = (binding: ts.BindingName, holder: ts.Node): Node | undefined => {
+    if (ts.isIdentifier(binding)) return binding.text === name ? wrap(sf, holder) : undefined;
+    for (const id of bindingNames(binding)) if (id.text === name) return wrap(sf, id.parent);
+    return undefined;
+  };
+  // Parameters of a function are visible in its body and later parameters.
+  if (ts.isFunctionLike(c) && !ts.isFunctionTypeNode(c)) {
+    for (const p of c.parameters) {
+      const found = matchBinding(p.name, p);
+      if (found) return found;
+    }
+    if ((ts.isFunctionExpression(c) || ts.isClassExpression(c as ts.Node)) && (c as ts.FunctionExpression).name?.text === name) return wrap(sf, c);
+  }
+  if (ts.isCatchClause(c) && c.variableDeclaration) {
+    const found = matchBinding(c.variableDeclaration.name, c.variableDeclaration);
+    if (found) return found;
+  }
+  if ((ts.isForStatement(c) || ts.isForOfStatement(c) || ts.isForInStatement(c)) && c.initializer && ts.isVariableDeclarationList(c.initializer)) {
+    for (const d of c.initializer.declarations) {
+      const found = matchBinding(d.name, d);
+      if (found) return found;
+    }
+  }
+  if (ts.isSourceFile(c)) {
+    // A file can hold thousands of statements: look its names up in an index built once per parse.
+    const holder = topLevelIndex(c).get(name);
+    return holder ? declarationInStatements(sf, [holder], name, true) : undefined;
+  }
+  let statements: readonly ts.Statement[] | undefined;
+  if (ts.isBlock(c) || ts.isModuleBlock(c)) statements = c.statements;
+  else if (ts.isCaseClause(c) || ts.isDefaultClause(c)) statements = c.statements;
+  if (!statements) return undefined;
+  void child;
+  return declarationInStatements(sf, statements, name, false);
+}
+
+const topLevel = new WeakMap<ts.SourceFile, Map<string, ts.Statement>>();
+
+/** The statement of a file that declares each top-level name (the first one, as a lookup would find it). */
+function topLevelIndex(file: ts.SourceFile): Map<string, ts.Statement> {
+  let index = topLevel.get(file);
+  if (index) return index;
+  index = new Map();
+  const add = (n: string, stmt: ts.Statement) => {
+    if (!index!.has(n)) index!.set(n, stmt);
+  };
+  for (const stmt of file.statements) {
+    if (ts.isVariableStatement(stmt)) for (const d of stmt.declarationList.declarations) for (const id of bindingNames(d.name)) add(id.text, stmt);
+    else if ((ts.isFunctionDeclaration(stmt) || ts.isClassDeclaration(stmt) || ts.isEnumDeclaration(stmt)) && stmt.name) add(stmt.name.text, stmt);
+    else if (ts.isImportDeclaration(stmt) && stmt.importClause) {
+      const clause = stmt.importClause;
+      if (clause.name) add(clause.name.text, stmt);
+      const b = clause.namedBindings;
+      if (b && ts.isNamespaceImport(b)) add(b.name.text, stmt);
+      if (b && ts.isNamedImports(b)) for (const el of b.elements) add(el.name.text, stmt);
+    } else if (ts.isImportEqualsDeclaration(stmt)) add(stmt.name.text, stmt);
+  }
+  topLevel.set(file, index);
+  return index;
+}
+
+function declarationInStatements(sf: SourceFile, statements: readonly ts.Statement[], name: string, fileLevel: boolean): Node | undefined {
+  const matchBinding = (binding: ts.BindingName, holder: ts.Node): Node | undefined => {
+    if (ts.isIdentifier(binding)) return binding.text === name ? wrap(sf, holder) : undefined;
+    for (const id of bindingNames(binding)) if (id.text === name) return wrap(sf, id.parent);
+    return undefined;
+  };
+  for (const stmt of statements) {
+    if (ts.isVariableStatement(stmt)) {
+      for (const d of stmt.declarationList.declarations) {
+        const found = matchBinding(d.name, d);
+        if (found) {
+          // `const x = require('y')` is also an import binding: let imports answer for it.
+          if (fileLevel && requireSpecifier(d.initializer) !== undefined && ts.isIdentifier(d.name)) return wrap(sf, d.name);
+          if (fileLevel && requireSpecifier(d.initializer) !== undefined && ts.isObjectBindingPattern(d.name)) {
+            const el = d.name.elements.find((e) => ts.isIdentifier(e.name) && e.name.text === name);
+            if (el) return wrap(sf, el.name);
+          }
+          return found;
+        }
+      }
+    } else if ((ts.isFunctionDeclaration(stmt) || ts.isClassDeclaration(stmt) || ts.isEnumDeclaration(stmt)) && stmt.name?.text === name) {
+      return wrap(sf, stmt);
+    } else if (ts.isImportDeclaration(stmt) && stmt.importClause) {
+      const clause = stmt.importClause;
+      if (clause.name?.text === name) return wrap(sf, clause.name);
+      const b = clause.namedBindings;
+      if (b && ts.isNamespaceImport(b) && b.name.text === name) return wrap(sf, b.name);
+      if (b && ts.isNamedImports(b)) for (const el of b.elements) if (el.name.text === name) return wrap(sf, el.name);
+    } else if (ts.isImportEqualsDeclaration(stmt) && stmt.name.text === name) {
+      return wrap(sf, stmt.name);
+    }
+  }
+  return undefined;
+}
+
+/** The name callers use for a function: its own, or the variable or property that holds it. */
+export function functionName(fn: Node): string | undefined {
+  if (Node.isFunctionDeclaration(fn) || Node.isMethodDeclaration(fn)) return fn.getName();
+  const parent = fn.getParent();
+  if (parent && (Node.isVariableDeclaration(parent) || Node.isPropertyAssignment(parent) || Node.isPropertyDeclaration(parent))) return parent.getName();
+  if (Node.isFunctionExpression(fn)) return fn.getName();
+  return undefined;
+}

@@ -1,0 +1,140 @@
+import { ts, type SourceFile } from 'ts-morph';
+import type { ProgramModel } from './program.ts';
+
+/** Calls and constructions of one file, found in one walk of the compiler AST (no wrapping). */
+export interface FileScan {
+  calls: ts.CallExpression[];
+  news: ts.NewExpression[];
+  /** `a.b.c = value` assignments (for `axios.defaults.timeout = …`). */
+  propertyAssignments: ts.BinaryExpression[];
+  /** Names of variables initialised by a call (`const api = got.extend(...)`): possible clients called directly. */
+  callInitialized: Set<string>;
+}
+
+/**
+ * Scans are cached by the compiler's SourceFile: an edited file is parsed
+ * anew and gets a new one, so a cached scan is never stale, and files that
+ * did not change are not walked again (the language server relies on this).
+ */
+const scans = new WeakMap<ts.SourceFile, FileScan>();
+
+export function scanFile(sf: SourceFile): FileScan {
+  const key = sf.compilerNode;
+  let scan = scans.get(key);
+  if (scan) return scan;
+  scan = { calls: [], news: [], propertyAssignments: [], callInitialized: new Set() };
+  const s = scan;
+  const visit = (node: ts.Node): void => {
+    if (ts.isCallExpression(node)) s.calls.push(node);
+    else if (ts.isNewExpression(node)) s.news.push(node);
+    else if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer && ts.isCallExpression(node.initializer)) {
+      s.callInitialized.add(node.name.text);
+    }
+    else if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isPropertyAccessExpression(node.left)) {
+      s.propertyAssignments.push(node);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(key);
+  scans.set(key, scan);
+  return scan;
+}
+
+export interface RelevanceTest {
+  /** Whether importing this (normalised) module specifier makes a file worth walking. */
+  module(specifier: string): boolean;
+  /** Words whose presence in a file's text makes it worth walking (`fetch`). */
+  words: readonly string[];
+}
+
+/**
+ * The syntactic prefilter: a file is walked only if it imports a library
+ * the rule knows, mentions one of its words, or imports a file of ours that
+ * does (two levels deep, for a client module re-exported through an index).
+ * Everything else costs only its parse.
+ */
+export class Relevance {
+  private readonly relevant = new Map<SourceFile, boolean>();
+
+  /** `id` names the test in the model's cache (a rule id, plus whatever configuration changes the test). */
+  constructor(
+    private readonly model: ProgramModel,
+    private readonly test: RelevanceTest,
+    private readonly id: string,
+  ) {}
+
+  isKnownModule(specifier: string): boolean {
+    return this.test.module(specifier);
+  }
+
+  isDirect(sf: SourceFile): boolean {
+    return this.model.cache.memo(sf, `direct:${this.id}`, () => {
+      const text = sf.getFullText();
+      return [...this.model.importedModules(sf)].some((m) => this.test.module(m)) || this.test.words.some((w) => text.includes(w));
+    });
+  }
+
+  isRelevant(sf: SourceFile): boolean {
+    let v = this.relevant.get(sf);
+    if (v !== undefined) return v;
+    v = this.isDirect(sf) || this.projectImports(sf).some((t) => this.isDirect(t) || this.projectImports(t).some((t2) => this.isDirect(t2)));
+    this.relevant.set(sf, v);
+    return v;
+  }
+
+  /** The files of ours a file imports or re-exports. */
+  projectImports(sf: SourceFile): SourceFile[] {
+    return this.projectImportPaths(sf)
+      .map((p) => this.model.project.getSourceFile(p))
+      .filter((t): t is SourceFile => t !== undefined);
+  }
+
+  private projectImportPaths(sf: SourceFile): string[] {
+    return this.model.cache.memo(sf, `projectImports:${this.id}`, () => this.resolveProjectImports(sf).map((t) => t.getFilePath()));
+  }
+
+  private resolveProjectImports(sf: SourceFile): SourceFile[] {
+    const out: SourceFile[] = [];
+    for (const stmt of sf.compilerNode.statements) {
+      if ((ts.isImportDeclaration(stmt) || ts.isExportDeclaration(stmt)) && stmt.moduleSpecifier && ts.isStringLiteral(stmt.moduleSpecifier)) {
+        const spec = stmt.moduleSpecifier.text;
+        if (spec.startsWith('node:') || this.test.module(spec)) continue;
+        const target = this.model.resolveModule(sf, spec);
+        if (target) out.push(target);
+      }
+    }
+    return out;
+  }
+
+  private importers: Map<string, SourceFile[]> | undefined;
+
+  /** Files that import `target` directly or through one re-exporting file (one index of the program per run). */
+  importersOf(target: SourceFile): SourceFile[] {
+    if (!this.importers) {
+      this.importers = new Map();
+      for (const f of this.model.sourceFiles()) {
+        for (const p of this.projectImportPaths(f)) {
+          const list = this.importers.get(p);
+          if (list) list.push(f);
+          else this.importers.set(p, [f]);
+        }
+      }
+    }
+    const out = new Set<SourceFile>();
+    for (const f of this.importers.get(target.getFilePath()) ?? []) {
+      if (f === target) continue;
+      out.add(f);
+      for (const g of this.importers.get(f.getFilePath()) ?? []) if (g !== target) out.add(g);
+    }
+    return [...out];
+  }
+}
+
+/** The last name of a callee: `fetch` in `fetch()`, `get` in `a.b.get()`. */
+export function calleeName(expr: ts.Expression): string | undefined {
+  if (ts.isIdentifier(expr)) return expr.text;
+  if (ts.isPropertyAccessExpression(expr)) return expr.name.text;
+  if (ts.isElementAccessExpression(expr) && ts.isStringLiteralLike(expr.argumentExpression)) return expr.argumentExpression.text;
+  if (ts.isParenthesizedExpression(expr) || ts.isNonNullExpression(expr)) return calleeName(expr.expression);
+  return undefined;
+}

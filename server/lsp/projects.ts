@@ -1,0 +1,219 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Project, ts, type SourceFile } from 'ts-morph';
+import { isAnalysableFile, listSourceFiles, readTsconfig } from '../../rules/core/project.ts';
+
+/** Files above this size are not analysed (generated bundles, fixtures): parsing them would block the editor. */
+export const MAX_FILE_BYTES = 1_500_000;
+/** A plain-files project (no tsconfig) loads at most this many files from disk up front. */
+const MAX_PLAIN_FILES = 5_000;
+
+/** Why a file is not analysed, in words for the log and the status. */
+export function unanalysableReason(text: string): string | undefined {
+  if (text.length > MAX_FILE_BYTES) return `larger than ${Math.round(MAX_FILE_BYTES / 1000)} kB`;
+  if (text.includes('\u0000')) return 'binary content';
+  // Minified or generated code: a single line of tens of kilobytes.
+  if (text.length > 50_000 && text.split('\n', 20).some((l) => l.length > 20_000)) return 'minified or generated';
+  return undefined;
+}
+
+/** One ts-morph project: a tsconfig's files, or the plain files of a folder. */
+export interface HostedProject {
+  key: string;
+  tsconfig?: string;
+  root: string;
+  project: Project;
+  /** Files the tsconfig includes (all of them, loaded or not). */
+  members: Set<string>;
+  /** Files still to be parsed: loading happens a few at a time, in the background. */
+  pending: string[];
+}
+
+/**
+ * Keeps one ts-morph project per tsconfig (many in a monorepo), created on
+ * first use and updated in memory from open documents and file events.
+ * Files that belong to no tsconfig go to a plain project per workspace folder.
+ */
+export class ProjectHost {
+  private readonly projects = new Map<string, HostedProject>();
+  /** tsconfig that owns a file, cached (undefined: none). */
+  private readonly owner = new Map<string, string | undefined>();
+
+  constructor(
+    private folders: string[],
+    private readonly log: (message: string) => void,
+  ) {}
+
+  setFolders(folders: string[]): void {
+    this.folders = folders;
+  }
+
+  all(): HostedProject[] {
+    return [...this.projects.values()];
+  }
+
+  /** The project a file belongs to, loading it when needed. */
+  projectFor(file: string): HostedProject {
+    const tsconfig = this.tsconfigFor(file);
+    if (tsconfig) {
+      const hosted = this.projects.get(tsconfig) ?? this.loadTsconfig(tsconfig);
+      if (hosted && hosted.members.has(file)) return hosted;
+    }
+    return this.plainProjectFor(file);
+  }
+
+  private folderOf(file: string): string {
+    const match = this.folders.filter((f) => file === f || file.startsWith(f + path.sep)).sort((a, b) => b.length - a.length)[0];
+    return match ?? path.dirname(file);
+  }
+
+  /** The nearest tsconfig.json at or above the file, not above its workspace folder. */
+  tsconfigFor(file: string): string | undefined {
+    if (this.owner.has(file)) return this.owner.get(file);
+    const stop = this.folderOf(file);
+    let found: string | undefined;
+    for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+      const candidate = path.join(dir, 'tsconfig.json');
+      if (fs.existsSync(candidate)) {
+        found = candidate;
+        break;
+      }
+      if (dir === stop || path.dirname(dir) === dir || !dir.startsWith(stop)) break;
+    }
+    this.owner.set(file, found);
+    return found;
+  }
+
+  private loadTsconfig(tsconfig: string): HostedProject | undefined {
+    let parsed: ts.ParsedCommandLine;
+    try {
+      parsed = readTsconfig(tsconfig);
+    } catch (err) {
+      // A broken tsconfig: its files are analysed as plain files until it is mended.
+      this.log(`Faultline: ${(err as Error).message}; analysing its files without it.`);
+      return undefined;
+    }
+    const project = new Project({
+      compilerOptions: { ...parsed.options, allowJs: true, noEmit: true },
+      // We read files ourselves and hand ts-morph their text (the editor's, or the disk's).
+      useInMemoryFileSystem: true,
+      skipFileDependencyResolution: true,
+      skipLoadingLibFiles: true,
+    });
+    const members = parsed.fileNames.map((f) => path.resolve(f)).filter(isAnalysableFile);
+    const hosted: HostedProject = { key: tsconfig, tsconfig, root: path.dirname(tsconfig), project, members: new Set(members), pending: members };
+    this.projects.set(tsconfig, hosted);
+    this.log(`Faultline: found ${tsconfig} (${members.length} files).`);
+    return hosted;
+  }
+
+  private plainProjectFor(file: string): HostedProject {
+    const folder = this.folderOf(file);
+    const key = `plain:${folder}`;
+    let hosted = this.projects.get(key);
+    if (!hosted) {
+      const project = new Project({
+        compilerOptions: { allowJs: true, noEmit: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext },
+        useInMemoryFileSystem: true,
+        skipFileDependencyResolution: true,
+        skipLoadingLibFiles: true,
+      });
+      // Only files no tsconfig claims belong here.
+      const files = this.folders.includes(folder) ? listSourceFiles(folder).filter((f) => !this.tsconfigFor(f)).slice(0, MAX_PLAIN_FILES) : [];
+      hosted = { key, root: folder, project, members: new Set(files), pending: files };
+      this.projects.set(key, hosted);
+    }
+    hosted.members.add(file);
+    return hosted;
+  }
+
+  private addFromDisk(project: Project, file: string): void {
+    try {
+      const text = fs.readFileSync(file, 'utf8');
+      if (unanalysableReason(text)) return;
+      // `overwrite` on a file the project does not hold yet makes ts-morph read and parse it from disk first.
+      project.createSourceFile(file, text, { overwrite: project.getSourceFile(file) !== undefined });
+    } catch (err) {
+      this.log(`Faultline: cannot read ${file}: ${(err as Error).message}`);
+    }
+  }
+
+  /**
+   * Puts the editor's text of a file into its project (parsing it anew) and
+   * returns the source file, or undefined when it should not be analysed.
+   */
+  update(file: string, text: string): { hosted: HostedProject; sf: SourceFile } | { skipped: string } {
+    const reason = unanalysableReason(text);
+    if (reason) return { skipped: reason };
+    const hosted = this.projectFor(file);
+    const existing = hosted.project.getSourceFile(file);
+    if (existing && existing.getFullText() === text) return { hosted, sf: existing };
+    const sf = hosted.project.createSourceFile(file, text, { overwrite: existing !== undefined });
+    return { hosted, sf };
+  }
+
+  /** A file changed, appeared or vanished on disk (and is not open in the editor). */
+  fileChangedOnDisk(file: string, kind: 'created' | 'changed' | 'deleted'): void {
+    if (path.basename(file) === 'tsconfig.json') {
+      // The set of files and options changes: drop the project; it reloads on next use.
+      this.projects.delete(file);
+      this.owner.clear();
+      return;
+    }
+    if (!isAnalysableFile(file)) return;
+    if (kind === 'created') this.owner.delete(file);
+    for (const hosted of this.projects.values()) {
+      const sf = hosted.project.getSourceFile(file);
+      if (kind === 'deleted') {
+        if (sf) hosted.project.removeSourceFile(sf);
+      } else if (sf) {
+        this.addFromDisk(hosted.project, file);
+      }
+    }
+    if (kind === 'created') {
+      const hosted = this.projectFor(file);
+      if (!hosted.project.getSourceFile(file)) this.addFromDisk(hosted.project, file);
+    }
+  }
+
+  /** Reverts a closed document to what is on disk. */
+  revertToDisk(file: string): void {
+    for (const hosted of this.projects.values()) {
+      if (!hosted.project.getSourceFile(file)) continue;
+      if (fs.existsSync(file)) this.addFromDisk(hosted.project, file);
+      else hosted.project.removeSourceFile(hosted.project.getSourceFileOrThrow(file));
+    }
+  }
+
+  /** Every analysable file of the workspace folders; registers their projects (files load with `loadSome`). */
+  workspaceFiles(): string[] {
+    const out: string[] = [];
+    for (const folder of this.folders) {
+      for (const file of listSourceFiles(folder)) {
+        this.projectFor(file);
+        out.push(file);
+      }
+    }
+    return out;
+  }
+
+  /** Parses up to `max` files still waiting to be loaded; returns how many are left. */
+  loadSome(max = 40): number {
+    let budget = max;
+    let left = 0;
+    for (const hosted of this.projects.values()) {
+      while (budget > 0 && hosted.pending.length > 0) {
+        const file = hosted.pending.shift()!;
+        if (!hosted.project.getSourceFile(file)) this.addFromDisk(hosted.project, file);
+        budget--;
+      }
+      left += hosted.pending.length;
+    }
+    return left;
+  }
+
+  reset(): void {
+    this.projects.clear();
+    this.owner.clear();
+  }
+}
