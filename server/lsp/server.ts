@@ -335,8 +335,10 @@ export function startServer(connection: Connection): void {
     const p = published.get(params.textDocument.uri);
     const doc = documents.get(params.textDocument.uri);
     // Edits are only valid for the text they were computed on (a file analysed on disk and
-    // just opened has the same text under a new version: its edits still apply).
-    if (!p || !doc || (p.version !== doc.version && p.text !== doc.getText())) return [];
+    // just opened has the same text under a new version: its edits still apply). A request
+    // can also overtake the client's didOpen of a file the background scan analysed: the
+    // editor then shows that file's disk text, which is what the findings were computed on.
+    if (!p || (doc && p.version !== doc.version && p.text !== doc.getText())) return [];
     const positionAt = positionFinder(params.textDocument.uri, p.text);
     const versions = (uri: string): number | null => documents.get(uri)?.version ?? null;
     const only = params.context.only;

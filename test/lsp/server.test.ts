@@ -71,6 +71,27 @@ describe('language server over stdio', { skip: fs.existsSync(SERVER) ? false : '
     assert.equal(faultline(p.diagnostics)[0]?.range.start.line, 1);
   });
 
+  it('answers code actions for a file the background scan analysed, also before the editor\'s didOpen arrives', async () => {
+    // An editor that opens a file and asks for its fixes at once can send the request ahead of didOpen.
+    const file = path.join(dir, 'src', 'other.ts');
+    const other = uriOf(file);
+    const p = await client.diagnostics(other, (x) => x.diagnostics.length > 0);
+    const d = faultline(p.diagnostics)[0]!;
+    const actions = (await client.conn.sendRequest('textDocument/codeAction', {
+      textDocument: { uri: other },
+      range: d.range,
+      context: { diagnostics: [d], only: ['quickfix', 'source.fixAll.faultline'] },
+    })) as CodeAction[];
+    const fixAll = actions.find((a) => a.kind === 'source.fixAll.faultline');
+    assert.ok(fixAll, `a fix-all action: ${JSON.stringify(actions.map((a) => a.title))}`);
+    const preferred = actions.find((a) => a.kind === 'quickfix' && a.isPreferred);
+    assert.ok(preferred, `a preferred quick fix: ${JSON.stringify(actions.map((a) => a.title))}`);
+    const fixed = applyLspEdits(fs.readFileSync(file, 'utf8'), editsOf(preferred));
+    assert.match(fixed.split('\n')[1]!, /fetch\('https:\/\/status\.internal\/ping', \{ signal: AbortSignal\.timeout\(10_000\) \}\)/);
+    // Edits of a file the editor has not opened carry no version: they apply to the text the editor loads.
+    assert.equal(((fixAll.edit?.documentChanges ?? []) as TextDocumentEdit[])[0]?.textDocument.version, null);
+  });
+
   it('re-analyses after an incremental edit', async () => {
     // Give the fetch call a deadline: its finding goes, the axios one stays.
     const line = SERVICE.split('\n')[5]!;
