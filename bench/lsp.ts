@@ -93,7 +93,8 @@ export async function benchLsp(projectDir: string, server: string, edits: number
       capabilities: { workspace: { configuration: true, didChangeWatchedFiles: { dynamicRegistration: true } }, textDocument: { publishDiagnostics: { versionSupport: true } } },
     });
     await conn.sendNotification('initialized', {});
-    await Promise.race([idle, new Promise((_, reject) => setTimeout(() => reject(new Error('the workspace scan did not finish within 10 minutes')), 600_000))]);
+    let scanTimer: NodeJS.Timeout | undefined;
+    await Promise.race([idle, new Promise((_, reject) => (scanTimer = setTimeout(() => reject(new Error('the workspace scan did not finish within 10 minutes')), 600_000)))]).finally(() => clearTimeout(scanTimer));
     const scanMs = performance.now() - scanStart;
     const rssAfterScanMb = rssMb(proc.pid!);
 

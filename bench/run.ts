@@ -9,11 +9,11 @@
  *    over the files the project's tsconfig lists, read from disk, in this
  *    process, best of K. It is warm and excludes process start and module
  *    load, so it is a floor rather than a fair race.
- * 3. The CLI: `node dist/cli.js lint <dir> --format json` as a child process,
+ * 3. The CLI: `node bin/faultline.js lint <dir> --format json` as a child process,
  *    wall time best of K, peak RSS (from `/usr/bin/time -v`, or else from a
  *    preloaded hook reading `process.resourceUsage().maxRSS`), for the
  *    generated project and for examples/orders-service.
- * 4. Baselines: `node -e 0` and `node dist/cli.js --version` (module load).
+ * 4. Baselines: `node -e 0` and `node bin/faultline.js --version` (module load).
  *
  * Prints a table, writes `.bench/result.json`, and prints PASS/FAIL for
  * CLI/parse ≤ 2.0 on the generated project. The exit code is non-zero only
@@ -34,7 +34,8 @@ const DEFAULT_RUNS = 3;
 
 const ROOT = path.resolve(path.dirname(process.argv[1] ?? path.join(process.cwd(), 'bench', 'run.ts')), '..');
 // FAULTLINE_BENCH_CLI points the benchmark at another build of the CLI.
-const CLI = process.env.FAULTLINE_BENCH_CLI ? path.resolve(process.env.FAULTLINE_BENCH_CLI) : path.join(ROOT, 'dist', 'cli.js');
+// The CLI as users start it (`npx faultline`): bin/faultline.js, which loads dist/cli.js with V8's code cache.
+const CLI = process.env.FAULTLINE_BENCH_CLI ? path.resolve(process.env.FAULTLINE_BENCH_CLI) : path.join(ROOT, 'bin', 'faultline.js');
 const GENERATOR = path.join(ROOT, 'bench', 'generate.ts');
 const RSS_PRELOAD = path.join(ROOT, 'bench', 'rss-preload.mjs');
 const BENCH_DIR = path.join(ROOT, '.bench');
@@ -337,8 +338,8 @@ function table(rows: string[][]): string {
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
-  if (!fs.existsSync(CLI)) {
-    throw new BenchError(`${path.relative(process.cwd(), CLI) || CLI} not found. Run \`npm run build\` first, then \`npm run bench\` again.`);
+  if (!fs.existsSync(CLI) || (!process.env.FAULTLINE_BENCH_CLI && !fs.existsSync(path.join(ROOT, 'dist', 'cli.js')))) {
+    throw new BenchError(`${path.relative(process.cwd(), CLI) || CLI} or its bundle not found. Run \`npm run build\` first, then \`npm run bench\` again.`);
   }
   fs.mkdirSync(BENCH_DIR, { recursive: true });
 
@@ -382,7 +383,7 @@ async function main(): Promise<void> {
   console.log('');
   console.log(table(rows));
   console.log('');
-  console.log(`process start (node -e 0): ${ms(nodeStart.bestMs)}; CLI load (node dist/cli.js --version): ${ms(cliLoad.bestMs)}`);
+  console.log(`process start (node -e 0): ${ms(nodeStart.bestMs)}; CLI load (node ${path.relative(ROOT, CLI)} --version): ${ms(cliLoad.bestMs)}; first run of each command writes the compile cache, best-of-K uses it`);
   console.log('parse floor: ts.createSourceFile over the tsconfig\'s files, read from disk, warm, in-process (no process start, no module load)');
 
   const generated = projects[0]!;

@@ -33,8 +33,8 @@ function project(files: Record<string, string>): string {
   return dir;
 }
 
-function faultline(cwd: string, args: string[], command: string[] = ['--import', TSX, ENTRY]) {
-  const env = { ...process.env };
+function faultline(cwd: string, args: string[], command: string[] = ['--import', TSX, ENTRY], extraEnv: Record<string, string> = {}) {
+  const env = { ...process.env, ...extraEnv };
   delete env.FAULTLINE_DEBUG;
   delete env.FORCE_COLOR;
   const r = spawnSync(process.execPath, [...command, ...args], { cwd, encoding: 'utf8', env, timeout: 120_000 });
@@ -145,5 +145,27 @@ describe('bin/faultline.js (esbuild bundle)', () => {
     const r = faultline(dir, ['lint', '--format', 'github'], [bin]);
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stdout, /^::error file=src\/rates\.ts,line=2,col=\d+,endLine=2,endColumn=\d+,title=Faultline \(missing-timeout\)::/);
+  });
+
+  it('keeps V8\'s code cache of the bundle per command in the temporary folder; answers are the same with it, without it and with a broken one', () => {
+    const bin = path.join(REPO, 'bin', 'faultline.js');
+    const tmp = fs.mkdtempSync(path.join(tmpRoot, 'cache-'));
+    const dir = project({ 'src/rates.ts': UNBOUNDED });
+    const lint = (env: Record<string, string>) => faultline(dir, ['lint', '--format', 'json'], [bin], { TMPDIR: tmp, ...env });
+    const plain = lint({ FAULTLINE_NO_COMPILE_CACHE: '1' });
+    assert.equal(plain.code, 1, plain.stderr);
+    assert.equal(fs.existsSync(path.join(tmp, 'faultline-compile-cache')), false, 'FAULTLINE_NO_COMPILE_CACHE=1 writes no cache');
+    const first = lint({});
+    const cacheDir = path.join(tmp, 'faultline-compile-cache');
+    const caches = fs.readdirSync(cacheDir);
+    assert.equal(caches.length, 1, `one cache after one lint: ${caches.join(', ')}`);
+    assert.match(caches[0]!, /^cli-[0-9a-f]{24}-lint\.bin$/);
+    const cacheFile = path.join(cacheDir, caches[0]!);
+    assert.ok(fs.statSync(cacheFile).size > 100_000, 'the cache holds the compiled bundle');
+    const second = lint({});
+    fs.writeFileSync(cacheFile, 'not a code cache');
+    const broken = lint({});
+    for (const r of [first, second, broken]) assert.deepEqual([r.code, r.stdout, r.stderr], [plain.code, plain.stdout, plain.stderr]);
+    assert.ok(fs.statSync(cacheFile).size > 100_000, 'a cache V8 rejects is written again');
   });
 });
