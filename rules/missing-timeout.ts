@@ -162,6 +162,7 @@ class Analysis {
   private readonly instanceDefaults = new Set<Node>();
   private readonly timeoutWrapperNames: Set<string>;
   private msCache = new Map<SourceFile, string>();
+  private candidatesKey: string | undefined;
 
   constructor(
     private readonly ctx: RuleContext,
@@ -182,13 +183,7 @@ class Analysis {
   run(): void {
     const all = this.model.sourceFiles();
     for (const sf of all) {
-      if (!this.model.importedModules(sf).has('axios') && !sf.getFullText().includes('.defaults.timeout')) continue;
-      for (const a of scanFile(sf).propertyAssignments) {
-        const left = a.left as ts.PropertyAccessExpression;
-        if (left.name.text === 'timeout' && ts.isPropertyAccessExpression(left.expression) && left.expression.name.text === 'defaults') {
-          this.defaultsAssignment(wrap(sf, a));
-        }
-      }
+      for (const a of this.defaultsAssignments(sf)) this.defaultsAssignment(wrap(sf, a));
     }
     const targets = this.ctx.files.filter((sf) => this.relevance.isRelevant(sf));
     const scope = this.ctx.files.length < all.length ? this.neighbourhood(targets) : targets;
@@ -215,6 +210,17 @@ class Analysis {
     return [...out];
   }
 
+  /** `x.defaults.timeout = …` in a file that imports axios or mentions it (found once per parse of the file). */
+  private defaultsAssignments(sf: SourceFile): ts.BinaryExpression[] {
+    return this.model.cache.memo(sf, 'missing-timeout:defaults', () => {
+      if (!this.model.importedModules(sf).has('axios') && !sf.getFullText().includes('.defaults.timeout')) return [];
+      return scanFile(sf).propertyAssignments.filter((a) => {
+        const left = a.left as ts.PropertyAccessExpression;
+        return left.name.text === 'timeout' && ts.isPropertyAccessExpression(left.expression) && left.expression.name.text === 'defaults';
+      });
+    });
+  }
+
   private analyseFile(sf: SourceFile): void {
     for (const n of this.candidateNews(sf)) this.construction(wrap(sf, n));
     for (const c of this.candidateCalls(sf)) this.call(wrap(sf, c));
@@ -228,7 +234,7 @@ class Analysis {
    */
   private candidateCalls(sf: SourceFile): ts.CallExpression[] {
     const custom = this.ctx.options.customClients.map((c) => c.name.split('.').pop()!);
-    return this.model.cache.memo(sf, `missing-timeout:candidates:${custom.join(',')}`, () => {
+    return this.model.cache.memo(sf, (this.candidatesKey ??= `missing-timeout:candidates:${custom.join(',')}`), () => {
       const imports = this.model.imports(sf);
       const scan = scanFile(sf);
       const grpc = this.model.importedModules(sf).has('@grpc/grpc-js');

@@ -53,17 +53,27 @@ export function wrap<T extends Node = Node>(sf: SourceFile, node: ts.Node): T {
  * Facts about files that outlive one analysis: the language server keeps
  * one per project, so that a keystroke re-derives only the edited file's.
  * Per-file facts are keyed by the compiler's SourceFile, which an edit
- * replaces, so they are never stale; module resolution is keyed by path and
- * must be cleared when files appear or vanish.
+ * replaces, so they are never stale; module resolution, the list of the
+ * project's files and the indexes below depend on which files exist, and
+ * are cleared when files appear or vanish (`filesChanged`, called by the
+ * host and by the cache itself when ts-morph reports a file added or
+ * removed).
  */
 export class ModelCache {
   private perFile = new WeakMap<ts.SourceFile, Map<string, unknown>>();
   readonly moduleResolution = new Map<string, string | undefined>();
+  private project: Project | undefined;
+  /** Whether ts-morph tells us when files are added or removed (else the file list is not kept). */
+  private watching = false;
+  private files: SourceFile[] | undefined;
+  private readonly indexes = new Map<string, unknown>();
 
   memo<T>(sf: SourceFile, key: string, compute: () => T): T {
-    let map = this.perFile.get(sf.compilerNode);
-    if (!map) this.perFile.set(sf.compilerNode, (map = new Map()));
-    if (map.has(key)) return map.get(key) as T;
+    const parse = sf.compilerNode;
+    let map = this.perFile.get(parse);
+    if (!map) this.perFile.set(parse, (map = new Map()));
+    const hit = map.get(key);
+    if (hit !== undefined || map.has(key)) return hit as T;
     const value = compute();
     map.set(key, value);
     return value;
@@ -74,6 +84,60 @@ export class ModelCache {
     this.moduleResolution.clear();
     // Per-file facts include what a file's imports resolved to.
     this.perFile = new WeakMap();
+    this.files = undefined;
+    this.indexes.clear();
+  }
+
+  /** Binds the cache to the project it describes: a cache handed another project (a reloaded tsconfig) starts afresh. */
+  attach(project: Project): void {
+    if (this.project === project) return;
+    this.project = project;
+    this.filesChanged();
+    const factory = (project as unknown as { _context?: { compilerFactory?: { onSourceFileAdded?(cb: () => void): void; onSourceFileRemoved?(cb: () => void): void } } })._context?.compilerFactory;
+    this.watching = typeof factory?.onSourceFileAdded === 'function' && typeof factory.onSourceFileRemoved === 'function';
+    if (this.watching) {
+      const changed = (): void => {
+        if (this.project === project) this.filesChanged();
+      };
+      factory!.onSourceFileAdded!(changed);
+      factory!.onSourceFileRemoved!(changed);
+    }
+  }
+
+  /** The project's analysable files, kept until a file is added or removed. */
+  sourceFiles(compute: () => SourceFile[]): SourceFile[] {
+    if (!this.watching) return compute();
+    return (this.files ??= compute());
+  }
+
+  /** A program-wide index (a `FileIndex` and what derives from it), kept across analyses and cleared with `filesChanged`. */
+  index<T>(key: string, make: () => T): T {
+    let index = this.indexes.get(key) as T | undefined;
+    if (index === undefined) this.indexes.set(key, (index = make()));
+    return index;
+  }
+}
+
+/**
+ * One fact per file of the program, brought up to date by `refresh`: a
+ * file's entry is recomputed only when the file was parsed anew (an edit
+ * gives it a new compiler SourceFile), and `changed` hears of each update,
+ * so that derived maps (who imports whom) change by the edited file's part.
+ */
+export class FileIndex<T> {
+  private readonly entries = new Map<SourceFile, { parse: ts.SourceFile; value: T }>();
+
+  constructor(private readonly changed?: (sf: SourceFile, before: T | undefined, after: T) => void) {}
+
+  refresh(files: readonly SourceFile[], compute: (sf: SourceFile) => T): void {
+    for (const sf of files) {
+      const parse = sf.compilerNode;
+      const entry = this.entries.get(sf);
+      if (entry && entry.parse === parse) continue;
+      const value = compute(sf);
+      this.changed?.(sf, entry?.value, value);
+      this.entries.set(sf, { parse, value });
+    }
   }
 }
 
@@ -93,10 +157,13 @@ export class ProgramModel {
     readonly project: Project,
     readonly options: AnalysisOptions,
     readonly cache: ModelCache = new ModelCache(),
-  ) {}
+  ) {
+    cache.attach(project);
+  }
 
+  /** The project's files, declaration files and dependencies left out (shared: do not modify). */
   sourceFiles(): SourceFile[] {
-    return this.project.getSourceFiles().filter((sf) => !sf.isDeclarationFile() && !sf.isInNodeModules());
+    return this.cache.sourceFiles(() => this.project.getSourceFiles().filter((sf) => !sf.isDeclarationFile() && !sf.isInNodeModules()));
   }
 
   /** Local names bound by imports and `require` calls at the top of a file. */

@@ -1,5 +1,5 @@
 import { ts, type SourceFile } from 'ts-morph';
-import type { ProgramModel } from './program.ts';
+import { FileIndex, type ProgramModel } from './program.ts';
 
 /** Calls and constructions of one file, found in one walk of the compiler AST (no wrapping). */
 export interface FileScan {
@@ -55,20 +55,26 @@ export interface RelevanceTest {
  */
 export class Relevance {
   private readonly relevant = new Map<SourceFile, boolean>();
+  // Memo keys built once: a key built per lookup is hashed anew each time, and lookups run per file of the program.
+  private readonly directKey: string;
+  private readonly importsKey: string;
 
   /** `id` names the test in the model's cache (a rule id, plus whatever configuration changes the test). */
   constructor(
     private readonly model: ProgramModel,
     private readonly test: RelevanceTest,
     private readonly id: string,
-  ) {}
+  ) {
+    this.directKey = `direct:${id}`;
+    this.importsKey = `projectImports:${id}`;
+  }
 
   isKnownModule(specifier: string): boolean {
     return this.test.module(specifier);
   }
 
   isDirect(sf: SourceFile): boolean {
-    return this.model.cache.memo(sf, `direct:${this.id}`, () => {
+    return this.model.cache.memo(sf, this.directKey, () => {
       const text = sf.getFullText();
       return [...this.model.importedModules(sf)].some((m) => this.test.module(m)) || this.test.words.some((w) => text.includes(w));
     });
@@ -90,7 +96,7 @@ export class Relevance {
   }
 
   private projectImportPaths(sf: SourceFile): string[] {
-    return this.model.cache.memo(sf, `projectImports:${this.id}`, () => this.resolveProjectImports(sf).map((t) => t.getFilePath()));
+    return this.model.cache.memo(sf, this.importsKey, () => this.resolveProjectImports(sf).map((t) => t.getFilePath()));
   }
 
   private resolveProjectImports(sf: SourceFile): SourceFile[] {
@@ -107,27 +113,58 @@ export class Relevance {
   }
 
   private importers: Map<string, SourceFile[]> | undefined;
+  private reverse: Map<string, Set<SourceFile>> | undefined;
+  private fileOrder: Map<SourceFile, number> | undefined;
 
-  /** Files that import `target` directly or through one re-exporting file (one index of the program per run). */
+  /**
+   * Files that import `target` directly or through one re-exporting file.
+   * Who imports whom is kept in the model's cache across analyses and
+   * updated by the files parsed anew since (an edit changes the edited
+   * file's imports only); the lists asked for are built once per run.
+   */
   importersOf(target: SourceFile): SourceFile[] {
-    if (!this.importers) {
+    const files = this.model.sourceFiles();
+    if (!this.reverse) {
+      const index = this.model.cache.index(`importers:${this.id}`, () => new ImportersIndex());
+      index.files.refresh(files, (f) => this.projectImportPaths(f));
+      this.reverse = index.reverse;
       this.importers = new Map();
-      for (const f of this.model.sourceFiles()) {
-        for (const p of this.projectImportPaths(f)) {
-          const list = this.importers.get(p);
-          if (list) list.push(f);
-          else this.importers.set(p, [f]);
-        }
-      }
     }
+    const importers = (p: string): SourceFile[] => {
+      let list = this.importers!.get(p);
+      if (!list) {
+        const set = this.reverse!.get(p);
+        list = set ? [...set] : [];
+        if (list.length > 1) {
+          // In the order of the program's files, as when the index was built per run.
+          const order = (this.fileOrder ??= new Map(files.map((f, i) => [f, i])));
+          list.sort((a, b) => order.get(a)! - order.get(b)!);
+        }
+        this.importers!.set(p, list);
+      }
+      return list;
+    };
     const out = new Set<SourceFile>();
-    for (const f of this.importers.get(target.getFilePath()) ?? []) {
+    for (const f of importers(target.getFilePath())) {
       if (f === target) continue;
       out.add(f);
-      for (const g of this.importers.get(f.getFilePath()) ?? []) if (g !== target) out.add(g);
+      for (const g of importers(f.getFilePath())) if (g !== target) out.add(g);
     }
     return [...out];
   }
+}
+
+/** The program's import graph, reversed: for each file path, the files that import it. */
+class ImportersIndex {
+  readonly reverse = new Map<string, Set<SourceFile>>();
+  readonly files = new FileIndex<string[]>((f, before, after) => {
+    for (const p of before ?? []) this.reverse.get(p)?.delete(f);
+    for (const p of after) {
+      const set = this.reverse.get(p);
+      if (set) set.add(f);
+      else this.reverse.set(p, new Set([f]));
+    }
+  });
 }
 
 /** The last name of a callee: `fetch` in `fetch()`, `get` in `a.b.get()`. */

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Project, ts, type SourceFile } from 'ts-morph';
+import { Project, ts, type Node, type SourceFile } from 'ts-morph';
 import { isAnalysableFile, listSourceFiles, readTsconfig } from '../../rules/core/project.ts';
 
 /** Files above this size are not analysed (generated bundles, fixtures): parsing them would block the editor. */
@@ -27,6 +27,85 @@ export interface HostedProject {
   members: Set<string>;
   /** Files still to be parsed: loading happens a few at a time, in the background. */
   pending: string[];
+  /** Replaces files' text (keystrokes, changes on disk). */
+  replacer: TextReplacer;
+}
+
+/** The parts of ts-morph's compiler factory (internal, but stable across its releases) that replacing a file's text needs. */
+interface CompilerFactory {
+  getNodeFromCompilerNode(compilerNode: ts.Node, sourceFile: SourceFile): Node;
+  hasCompilerNode(compilerNode: ts.Node): boolean;
+  createCompilerSourceFileFromText(filePath: string, text: string, scriptKind: ts.ScriptKind | undefined): ts.SourceFile;
+  replaceCompilerNode(oldNode: Node | ts.Node, newNode: ts.Node): void;
+}
+
+/**
+ * Replaces the text of files of one project cheaply.
+ *
+ * ts-morph's `createSourceFile(…, { overwrite: true })` forgets the old
+ * tree's wrapper nodes by walking down from the file through every wrapped
+ * node, computing each one's children (tokens and comments included): in a
+ * file the rules have looked at, that costs more than parsing it. Here every
+ * wrapper ts-morph creates is recorded under the compiler SourceFile it
+ * belongs to, so that replacing a file forgets exactly those wrappers, one
+ * by one (children before parents, as ts-morph's own forget points do),
+ * and then swaps the compiler node under the same SourceFile wrapper, as
+ * the overwrite does. Without the internals (another ts-morph), it falls
+ * back to the overwrite.
+ */
+export class TextReplacer {
+  private readonly wrappers = new WeakMap<ts.SourceFile, Node[]>();
+  private readonly factory: CompilerFactory | undefined;
+
+  constructor(private readonly project: Project) {
+    const factory = (project as unknown as { _context?: { compilerFactory?: Partial<CompilerFactory> } })._context?.compilerFactory;
+    if (
+      factory &&
+      typeof factory.getNodeFromCompilerNode === 'function' &&
+      typeof factory.hasCompilerNode === 'function' &&
+      typeof factory.createCompilerSourceFileFromText === 'function' &&
+      typeof factory.replaceCompilerNode === 'function'
+    ) {
+      this.factory = factory as CompilerFactory;
+      const original = factory.getNodeFromCompilerNode;
+      const wrappers = this.wrappers;
+      factory.getNodeFromCompilerNode = function (this: CompilerFactory, compilerNode: ts.Node, sourceFile: SourceFile): Node {
+        if (compilerNode.kind === ts.SyntaxKind.SourceFile || this.hasCompilerNode(compilerNode)) return original.call(this, compilerNode, sourceFile);
+        // Creating a wrapper creates its parent's first (recorded first, by this same method).
+        const node = original.call(this, compilerNode, sourceFile);
+        const root = rootOf(compilerNode) ?? sourceFile.compilerNode;
+        const list = wrappers.get(root);
+        if (list) list.push(node);
+        else wrappers.set(root, [node]);
+        return node;
+      };
+    }
+  }
+
+  /** Puts `text` into the project as the content of `file`; returns its SourceFile (the same wrapper when it existed). */
+  replace(file: string, text: string): SourceFile {
+    const existing = this.project.getSourceFile(file);
+    if (!existing || !this.factory) return this.project.createSourceFile(file, text, { overwrite: existing !== undefined });
+    const old = existing.compilerNode;
+    // Forgetting may wrap a parent again (ts-morph looks parents up by wrapping them): those are forgotten in the next pass.
+    for (let pass = 0; pass < 100; pass++) {
+      const list = this.wrappers.get(old);
+      if (!list) break;
+      this.wrappers.delete(old);
+      for (let i = list.length - 1; i >= 0; i--) {
+        const node = list[i]! as unknown as { wasForgotten(): boolean; _forgetOnlyThis(): void };
+        if (!node.wasForgotten()) node._forgetOnlyThis();
+      }
+    }
+    this.factory.replaceCompilerNode(existing, this.factory.createCompilerSourceFileFromText(existing.getFilePath(), text, undefined));
+    return existing;
+  }
+}
+
+function rootOf(node: ts.Node): ts.SourceFile | undefined {
+  let cur: ts.Node | undefined = node;
+  while (cur && cur.kind !== ts.SyntaxKind.SourceFile) cur = cur.parent;
+  return cur as ts.SourceFile | undefined;
 }
 
 /**
@@ -101,7 +180,7 @@ export class ProjectHost {
       skipLoadingLibFiles: true,
     });
     const members = parsed.fileNames.map((f) => path.resolve(f)).filter(isAnalysableFile);
-    const hosted: HostedProject = { key: tsconfig, tsconfig, root: path.dirname(tsconfig), project, members: new Set(members), pending: members };
+    const hosted: HostedProject = { key: tsconfig, tsconfig, root: path.dirname(tsconfig), project, members: new Set(members), pending: members, replacer: new TextReplacer(project) };
     this.projects.set(tsconfig, hosted);
     this.log(`Faultline: found ${tsconfig} (${members.length} files).`);
     return hosted;
@@ -120,19 +199,18 @@ export class ProjectHost {
       });
       // Only files no tsconfig claims belong here.
       const files = this.folders.includes(folder) ? listSourceFiles(folder).filter((f) => !this.tsconfigFor(f)).slice(0, MAX_PLAIN_FILES) : [];
-      hosted = { key, root: folder, project, members: new Set(files), pending: files };
+      hosted = { key, root: folder, project, members: new Set(files), pending: files, replacer: new TextReplacer(project) };
       this.projects.set(key, hosted);
     }
     hosted.members.add(file);
     return hosted;
   }
 
-  private addFromDisk(project: Project, file: string): void {
+  private addFromDisk(hosted: HostedProject, file: string): void {
     try {
       const text = fs.readFileSync(file, 'utf8');
       if (unanalysableReason(text)) return;
-      // `overwrite` on a file the project does not hold yet makes ts-morph read and parse it from disk first.
-      project.createSourceFile(file, text, { overwrite: project.getSourceFile(file) !== undefined });
+      hosted.replacer.replace(file, text);
     } catch (err) {
       this.log(`Faultline: cannot read ${file}: ${(err as Error).message}`);
     }
@@ -148,8 +226,7 @@ export class ProjectHost {
     const hosted = this.projectFor(file);
     const existing = hosted.project.getSourceFile(file);
     if (existing && existing.getFullText() === text) return { hosted, sf: existing };
-    const sf = hosted.project.createSourceFile(file, text, { overwrite: existing !== undefined });
-    return { hosted, sf };
+    return { hosted, sf: hosted.replacer.replace(file, text) };
   }
 
   /** A file changed, appeared or vanished on disk (and is not open in the editor). */
@@ -167,12 +244,12 @@ export class ProjectHost {
       if (kind === 'deleted') {
         if (sf) hosted.project.removeSourceFile(sf);
       } else if (sf) {
-        this.addFromDisk(hosted.project, file);
+        this.addFromDisk(hosted, file);
       }
     }
     if (kind === 'created') {
       const hosted = this.projectFor(file);
-      if (!hosted.project.getSourceFile(file)) this.addFromDisk(hosted.project, file);
+      if (!hosted.project.getSourceFile(file)) this.addFromDisk(hosted, file);
     }
   }
 
@@ -180,7 +257,7 @@ export class ProjectHost {
   revertToDisk(file: string): void {
     for (const hosted of this.projects.values()) {
       if (!hosted.project.getSourceFile(file)) continue;
-      if (fs.existsSync(file)) this.addFromDisk(hosted.project, file);
+      if (fs.existsSync(file)) this.addFromDisk(hosted, file);
       else hosted.project.removeSourceFile(hosted.project.getSourceFileOrThrow(file));
     }
   }
@@ -204,7 +281,7 @@ export class ProjectHost {
     for (const hosted of this.projects.values()) {
       while (budget > 0 && hosted.pending.length > 0) {
         const file = hosted.pending.shift()!;
-        if (!hosted.project.getSourceFile(file)) this.addFromDisk(hosted.project, file);
+        if (!hosted.project.getSourceFile(file)) this.addFromDisk(hosted, file);
         budget--;
       }
       left += hosted.pending.length;
