@@ -155,10 +155,10 @@ interface ProcessRun {
   peakRssKb?: number;
 }
 
-function runProcess(args: string[], rss?: RssMethod): Promise<ProcessRun> {
+function runProcess(args: string[], rss?: RssMethod, extraEnv: NodeJS.ProcessEnv = {}): Promise<ProcessRun> {
   let command = process.execPath;
   let argv = args;
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' };
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...extraEnv };
   let rssFile: string | undefined;
   if (rss === '/usr/bin/time -v') {
     command = '/usr/bin/time';
@@ -233,6 +233,29 @@ function countFindings(stdout: string, label: string): FindingCount {
   }
   const internalErrors = Array.isArray(obj.internalErrors) ? obj.internalErrors.length : 0;
   return { total: findings.length, unsuppressed, byRule, internalErrors };
+}
+
+/**
+ * The prefilters must lose nothing: the generated project, all rules, with
+ * and without them (FAULTLINE_PARSE_ALL=1), must give the same findings.
+ */
+async function checkPrefilters(): Promise<{ files: number; parsedWith: number; parseAllMs: number; findings: number }> {
+  const args = [CLI, 'lint', path.relative(ROOT, GENERATED), '--format', 'json'];
+  const timing = { FAULTLINE_TIMING: '1' };
+  const filtered = await runProcess(args, undefined, timing);
+  const all = await runProcess(args, undefined, { ...timing, FAULTLINE_PARSE_ALL: '1' });
+  const parsed = (r: ProcessRun): [number, number] => {
+    const m = /\((\d+) files parsed, (\d+) skipped/.exec(r.stderr);
+    if (!m) throw new BenchError(`FAULTLINE_TIMING printed no file counts: ${r.stderr.slice(-500)}`);
+    return [Number(m[1]), Number(m[2])];
+  };
+  const [parsedWith, skippedWith] = parsed(filtered);
+  const [parsedAll] = parsed(all);
+  if (filtered.stdout !== all.stdout) {
+    throw new BenchError(`the prefilters lose findings: the generated project gives ${countFindings(filtered.stdout, 'prefiltered').total} findings with them and ${countFindings(all.stdout, 'parse all').total} with every file parsed`);
+  }
+  if (parsedAll !== parsedWith + skippedWith) throw new BenchError(`FAULTLINE_PARSE_ALL=1 parsed ${parsedAll} of ${parsedWith + skippedWith} files`);
+  return { files: parsedAll, parsedWith, parseAllMs: all.wallMs, findings: countFindings(all.stdout, 'parse all').total };
 }
 
 function best(values: number[]): number {
@@ -364,6 +387,7 @@ async function main(): Promise<void> {
   const onlyTimeout = ['--rule', 'retry-without-backoff=off', '--rule', 'unbounded-retry=off', '--rule', 'non-idempotent-handler=off'];
   projects.push(await benchProject('generated, missing-timeout only', GENERATED, opts.runs, rss, cliLoad.bestMs, onlyTimeout));
   projects.push(await benchProject('orders-service', EXAMPLE, opts.runs, rss, cliLoad.bestMs));
+  const prefilterCheck = await checkPrefilters();
 
   const rows = [
     ['project', 'files', 'lines', 'CLI wall', 'files/s', 'parse floor', 'CLI/parse', '(CLI-load)/parse', 'peak RSS', 'findings'],
@@ -388,6 +412,9 @@ async function main(): Promise<void> {
 
   const generated = projects[0]!;
   const pass = generated.ratio <= TARGET_RATIO;
+  console.log(
+    `prefilters: ${prefilterCheck.parsedWith} of ${prefilterCheck.files} files parsed; every file parsed (FAULTLINE_PARSE_ALL=1) takes ${ms(prefilterCheck.parseAllMs)} and gives the same ${prefilterCheck.findings} findings`,
+  );
   console.log(`${pass ? 'PASS' : 'FAIL'}: CLI/parse on the generated project, all rules, is ${generated.ratio.toFixed(2)} (target <= ${TARGET_RATIO.toFixed(1)})`);
   const timeoutOnly = projects[1]!;
   console.log(`${timeoutOnly.ratio <= TARGET_RATIO ? 'PASS' : 'FAIL'}: CLI/parse with missing-timeout only is ${timeoutOnly.ratio.toFixed(2)}`);

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { Project as MorphProject, ts, type Node, type Project, type SourceFile } from 'ts-morph';
 import { ProgramModel } from './core/program.ts';
 import { loadProjects, type LoadRequest } from './core/project.ts';
-import { unionPrefilter } from './core/prefilter.ts';
+import { rulePrefilters } from './core/prefilter.ts';
 import { allRules } from './index.ts';
 import type { Rule, RuleContext, RuleReport } from './rule.ts';
 import { applySuppressions } from './suppressions.ts';
@@ -11,6 +11,8 @@ import type { AnalysisOptions, Finding, Position, SourceRange, Severity } from '
 
 export interface LintRequest extends LoadRequest {
   options: AnalysisOptions;
+  /** Parse every file, as if no rule had a prefilter (to check that the prefilters lose nothing). */
+  parseAll?: boolean;
   /** Called after each project is analysed (for progress output). */
   onProgress?: (done: number, total: number) => void;
 }
@@ -25,7 +27,7 @@ export interface InternalError {
 export interface LintResult {
   /** Every finding, suppressed ones included (they carry `suppression`). */
   findings: Finding[];
-  /** Absolute paths of the files analysed. */
+  /** Absolute paths of the files analysed (those the prefilter read and found nothing to parse for included). */
   files: string[];
   internalErrors: InternalError[];
   /** Where the time went (for `FAULTLINE_TIMING=1` and the benchmark). */
@@ -156,7 +158,7 @@ function errorText(err: unknown): string {
 
 /** Loads the projects for the requested paths and runs every enabled rule: the CLI's engine. */
 export function lint(req: LintRequest): LintResult {
-  const prefilter = unionPrefilter(enabledRules(req.options).map(({ rule }) => rule.prefilter?.(req.options)));
+  const prefilter = req.parseAll ? undefined : rulePrefilters(enabledRules(req.options).map(({ rule }) => rule.prefilter?.(req.options)));
   const started = performance.now();
   const projects = loadProjects({ ...req, ...(prefilter ? { prefilter } : {}) });
   const loadedAt = performance.now();
@@ -168,7 +170,7 @@ export function lint(req: LintRequest): LintResult {
     const result = analyzeProject(loaded.project, sourceFiles, req.options, req.cwd);
     findings.push(...result.findings);
     internalErrors.push(...result.internalErrors);
-    files.push(...loaded.files);
+    files.push(...loaded.files, ...loaded.skippedFiles);
     req.onProgress?.(i + 1, projects.length);
   });
   findings.sort(compareFindings);

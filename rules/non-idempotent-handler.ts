@@ -364,6 +364,18 @@ new Worker('charges', async (job) => {
       'stripe: an `idempotencyKey` request option makes a create safe to repeat when it comes from the message, not from `randomUUID()`.',
     ],
   },
+  // Files that import a queue library (or a configured registration's module), the files that import
+  // those (a generic worker wrapper's callers), processor files named by path, and what they import
+  // as deep as the calls are followed (plus the handler's own file).
+  prefilter(options) {
+    const registrations = (options as typeof options & HandlerOptions).messageHandlerRegistrations ?? [];
+    return {
+      module: (m) => CONSUMER_MODULES.has(m) || registrations.some((r) => r.module === m),
+      words: registrations.map((r) => r.name.split('.').pop()!),
+      importDepth: MAX_DEPTH + 1,
+      namesFiles: true,
+    };
+  },
   check(ctx) {
     const options = ctx.options as typeof ctx.options & HandlerOptions;
     const guards = options.idempotencyGuards ?? [];

@@ -1,4 +1,5 @@
-import { RETRY_RELEVANCE, reportRetryFindings, retryFixes, type RetryState } from './core/retry/findings.ts';
+import { reportRetryFindings, retryFixes, type RetryState } from './core/retry/findings.ts';
+import { RETRY_PREFILTER } from './core/retry/prefilter.ts';
 import { defineRule } from './rule.ts';
 import type { Severity } from './types.ts';
 
@@ -91,7 +92,7 @@ export const retryWithoutBackoff = defineRule<RetryState>({
       'AWS Architecture Blog, "Exponential Backoff And Jitter": full jitter (`random(0, min(cap, base * 2 ** attempt))`) spreads retries best.',
     ],
   },
-  prefilter: () => RETRY_RELEVANCE,
+  prefilter: () => RETRY_PREFILTER,
   check(ctx) {
     reportRetryFindings(ctx, 'retry-without-backoff', MESSAGE_SEVERITY);
   },

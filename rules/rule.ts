@@ -1,6 +1,6 @@
 import type { Node, SourceFile } from 'ts-morph';
 import type { ProgramModel } from './core/program.ts';
-import type { RelevanceTest } from './core/scan.ts';
+import type { Prefilter } from './core/prefilter.ts';
 import type { AnalysisOptions, Fix, RuleMeta, Severity } from './types.ts';
 
 /** What a rule says about one place. The engine turns it into a `Finding`. */
@@ -35,12 +35,13 @@ export interface RuleContext {
  */
 export interface Rule<State = unknown> extends RuleMeta {
   /**
-   * Which files can hold anything this rule reports, judged from their text
-   * alone (imported modules, words). When every enabled rule has one, the
-   * CLI parses only the files some prefilter selects. A rule that must see
-   * every file leaves it out.
+   * Which files can hold anything this rule reports or depends on, judged
+   * from their text alone (imported modules, words, a finer text test, how
+   * far to follow imports: see core/prefilter.ts). When every enabled rule
+   * has one, the CLI parses only the files some prefilter selects. A rule
+   * that must see every file leaves it out.
    */
-  prefilter?(options: AnalysisOptions): RelevanceTest;
+  prefilter?(options: AnalysisOptions): Prefilter;
   check(ctx: RuleContext): void;
   fixes(report: RuleReport<State>, ctx: RuleContext): Fix[];
 }

@@ -1,4 +1,5 @@
-import { RETRY_RELEVANCE, reportRetryFindings, retryFixes, type RetryState } from './core/retry/findings.ts';
+import { reportRetryFindings, retryFixes, type RetryState } from './core/retry/findings.ts';
+import { RETRY_PREFILTER } from './core/retry/prefilter.ts';
 import { defineRule } from './rule.ts';
 
 /**
@@ -76,7 +77,7 @@ async function publish(event: object): Promise<void> {
       'bullmq 6.7.0 dist/esm/classes/job.js:452: a job is retried while `attemptsMade + 1 < attempts`; dist/esm/classes/redis-connection.js:11-14: BullMQ requires `maxRetriesPerRequest: null`.',
     ],
   },
-  prefilter: () => RETRY_RELEVANCE,
+  prefilter: () => RETRY_PREFILTER,
   check(ctx) {
     reportRetryFindings(ctx, 'unbounded-retry');
   },

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { lint } from '../rules/engine.ts';
-import { findRule } from '../rules/index.ts';
+import { allRules, findRule } from '../rules/index.ts';
 import { defaultAnalysisOptions } from '../rules/types.ts';
 import {
   compareToExpectations,
@@ -71,6 +71,15 @@ for (const rule of rules) {
           assert.fail(
             `${rule}/${fx.name}: ${cmp.matched} of ${expectations.length} expected findings matched\n${formatComparison(fx.dir, cmp)}`,
           );
+        }
+
+        // Each rule alone parses only what its own prefilter selects: it must still find exactly the same.
+        for (const alone of allRules) {
+          const options = defaultAnalysisOptions();
+          options.rules = Object.fromEntries(allRules.map((r) => [r.id, r === alone ? (options.rules[r.id] ?? r.defaultSeverity) : 'off']));
+          const single = lint({ paths: [fx.dir], cwd: fx.dir, options });
+          const mine = (fs: typeof result.findings) => fs.filter((f) => f.ruleId === alone.id).map((f) => `${relPath(fx.dir, f.location.file)}:${f.location.startPos.line}:${f.location.startPos.column} ${f.message}`);
+          assert.deepEqual(mine(single.findings), mine(result.findings), `${alone.id} alone, with only its prefilter's files parsed, finds something else in ${rule}/${fx.name}`);
         }
       });
     }

@@ -1,10 +1,45 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { ts } from 'ts-morph';
 import type { RelevanceTest } from './scan.ts';
+
+/**
+ * What a rule tells the CLI about the files it can need, read from their
+ * text before anything is parsed. A file is *direct* when it imports a
+ * module the rule knows (`module`), mentions one of its `words`, or passes
+ * its finer `text` test. The files parsed for the rule are then: the direct
+ * files, the files that import them (directly or through a re-exporting
+ * index), and the files they import, followed `importDepth` levels down
+ * (from the direct files and their importers). Everything else is read but
+ * not parsed: it can hold nothing the rule reports and nothing the rule's
+ * findings depend on.
+ *
+ * Every test here must be a superset of what the rule's analysis looks at:
+ * a file left out is a finding lost. The fixture tests run each rule alone
+ * with and without its prefilter and require the same findings.
+ */
+export interface Prefilter extends RelevanceTest {
+  /** A finer test of a file's text: a file for which it holds is direct. */
+  text?(text: string): boolean;
+  /** How many levels of imports to follow from the direct files and their importers (default 1). */
+  importDepth?: number;
+  /**
+   * Which direct files pass relevance on to the files that import them: all
+   * (default), or only those direct by an imported module (a queue configured
+   * in one file gets its jobs in another; a hand-written retry does not reach
+   * out to its importers).
+   */
+  importersOf?: 'all' | 'module';
+  /** Whether direct files can name other files by path (a BullMQ sandboxed processor: `path.join(__dirname, 'processor.js')`). */
+  namesFiles?: boolean;
+}
 
 /** Import and re-export specifiers, `require` and dynamic `import()`, read from text without parsing. */
 const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)['"]([^'"\n]+)['"]/g;
 const EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'];
+/** String literals that look like a path to a script: `'./processor.js'`, `` `${__dirname}/worker.ts` ``. */
+const SCRIPT_PATH = /['"`]([^'"`\n]*\.(?:m|c)?[jt]s)['"`]/g;
+const REEXPORT = /\bexport\s*(?:type\s*)?(?:\*|\{[^}]*\})\s*from\s*['"]/;
 
 /** The module specifiers a file's text names (`node:` prefixes removed). */
 export function textSpecifiers(text: string): string[] {
@@ -13,8 +48,7 @@ export function textSpecifiers(text: string): string[] {
   return out;
 }
 
-function resolveRelative(from: string, spec: string, known: Set<string>): string | undefined {
-  const base = path.resolve(path.dirname(from), spec);
+function probe(base: string, known: Set<string>): string | undefined {
   const stem = base.replace(/\.(m|c)?[jt]sx?$/, '');
   for (const c of [base, ...EXTENSIONS.map((e) => stem + e), ...EXTENSIONS.map((e) => path.join(base, `index${e}`))]) {
     if (known.has(c)) return c;
@@ -23,17 +57,52 @@ function resolveRelative(from: string, spec: string, known: Set<string>): string
 }
 
 /**
- * The files worth parsing for rules whose prefilter is `test`: those whose
- * text imports a module the rules know or mentions one of their words, and
- * those that import such a file, directly or through a re-exporting index. Everything else is read but not
- * parsed: it can hold nothing the rules report. Returns the chosen files and
- * the text of each file read, so nothing is read twice.
+ * Resolves a specifier to one of the project's files, by path alone: relative
+ * specifiers, and the tsconfig's `paths` patterns and `baseUrl` (the same
+ * aliases the program model follows). Packages resolve to nothing.
  */
-export function selectFilesToParse(files: readonly string[], test: RelevanceTest): { selected: Set<string>; texts: Map<string, string> } {
-  const known = new Set(files);
-  const texts = new Map<string, string>();
-  const direct = new Set<string>();
-  const imports = new Map<string, string[]>();
+export function specifierResolver(options: ts.CompilerOptions, configDir: string | undefined, known: Set<string>): (from: string, spec: string) => string | undefined {
+  const base = options.baseUrl ?? (options.paths ? (options.pathsBasePath as string | undefined) ?? configDir : undefined);
+  const patterns = Object.entries(options.paths ?? {}).map(([pattern, targets]) => {
+    const star = pattern.indexOf('*');
+    return { prefix: star < 0 ? pattern : pattern.slice(0, star), suffix: star < 0 ? '' : pattern.slice(star + 1), exact: star < 0, targets };
+  });
+  return (from, spec) => {
+    if (spec.startsWith('.')) return probe(path.resolve(path.dirname(from), spec), known);
+    if (!base) return undefined;
+    for (const p of patterns) {
+      let matched: string | undefined;
+      if (p.exact) matched = spec === p.prefix ? '' : undefined;
+      else if (spec.startsWith(p.prefix) && spec.endsWith(p.suffix) && spec.length >= p.prefix.length + p.suffix.length) matched = spec.slice(p.prefix.length, spec.length - p.suffix.length);
+      if (matched === undefined) continue;
+      for (const t of p.targets) {
+        const hit = probe(path.resolve(base, t.replace('*', matched)), known);
+        if (hit) return hit;
+      }
+    }
+    return options.baseUrl ? probe(path.resolve(options.baseUrl, spec), known) : undefined;
+  };
+}
+
+interface FileFacts {
+  text: string;
+  specs: string[];
+  /** The project's files it imports. */
+  imports: string[];
+  reexports: boolean;
+}
+
+/**
+ * The files worth parsing for rules whose prefilters are `tests` (the union
+ * of each test's selection), and the text of each file read, so nothing is
+ * read twice.
+ */
+export function selectFilesToParse(
+  files: readonly string[],
+  tests: readonly Prefilter[],
+  resolve: (from: string, spec: string) => string | undefined = specifierResolver({}, undefined, new Set(files)),
+): { selected: Set<string>; texts: Map<string, string> } {
+  const facts = new Map<string, FileFacts>();
   for (const file of files) {
     let text: string;
     try {
@@ -41,34 +110,74 @@ export function selectFilesToParse(files: readonly string[], test: RelevanceTest
     } catch {
       continue; // Unreadable: the loader reports it when it tries to parse.
     }
-    texts.set(file, text);
     const specs = textSpecifiers(text);
-    if (specs.some((s) => test.module(s)) || test.words.some((w) => text.includes(w))) direct.add(file);
-    const local: string[] = [];
+    const imports: string[] = [];
     for (const s of specs) {
-      if (!s.startsWith('.')) continue;
-      const target = resolveRelative(file, s, known);
-      if (target) local.push(target);
+      const target = resolve(file, s);
+      if (target && target !== file) imports.push(target);
     }
-    imports.set(file, local);
+    facts.set(file, { text, specs, imports, reexports: REEXPORT.test(text) });
   }
-  // Re-exporting files (`export { api } from './clients'`) pass relevance on to their importers.
-  const reexports = new Set<string>();
-  for (const [file, text] of texts) if (/\bexport\s*(?:\*|\{[^}]*\})\s*from\s*['"]/.test(text)) reexports.add(file);
-  const selected = new Set(direct);
-  for (const file of files) {
-    if (selected.has(file)) continue;
-    const first = imports.get(file) ?? [];
-    if (first.some((t) => direct.has(t) || (reexports.has(t) && (imports.get(t) ?? []).some((u) => direct.has(u))))) selected.add(file);
-  }
-  // A file that makes the calls may take their options from files it imports (a shared config object).
-  for (const file of direct) for (const t of imports.get(file) ?? []) selected.add(t);
-  return { selected, texts };
+  const importers = new Map<string, string[]>();
+  for (const [file, f] of facts) for (const t of f.imports) importers.set(t, [...(importers.get(t) ?? []), file]);
+
+  const selected = new Set<string>();
+  for (const test of tests) for (const file of selectionOf(test, facts, importers, resolve)) selected.add(file);
+  return { selected, texts: new Map([...facts].map(([file, f]) => [file, f.text])) };
 }
 
-/** The union of several rules' prefilters; undefined when one of them has none (then every file is parsed). */
-export function unionPrefilter(tests: (RelevanceTest | undefined)[]): RelevanceTest | undefined {
+function selectionOf(test: Prefilter, facts: Map<string, FileFacts>, importers: Map<string, string[]>, resolve: (from: string, spec: string) => string | undefined): Set<string> {
+  const direct = new Set<string>();
+  const byModule = new Set<string>();
+  for (const [file, f] of facts) {
+    if (f.specs.some((s) => test.module(s))) byModule.add(file);
+    if (byModule.has(file) || test.words.some((w) => f.text.includes(w)) || test.text?.(f.text)) direct.add(file);
+  }
+  const selected = new Set(direct);
+  // Files that import a direct file, directly or through a re-exporting index (an instance made in one file, used in another).
+  for (const file of test.importersOf === 'module' ? byModule : direct) {
+    for (const importer of importers.get(file) ?? []) {
+      selected.add(importer);
+      if (facts.get(importer)?.reexports) for (const further of importers.get(importer) ?? []) selected.add(further);
+    }
+  }
+  // Files named by path: a processor file given to a worker.
+  const named: string[] = [];
+  if (test.namesFiles) {
+    for (const file of direct) {
+      for (const m of facts.get(file)!.text.matchAll(SCRIPT_PATH)) {
+        const raw = m[1]!.replace(/^\$\{[^}]*\}/, '.');
+        const target = resolve(file, raw.startsWith('.') ? raw : `./${raw.replace(/^\/+/, '')}`);
+        if (target) named.push(target);
+      }
+    }
+  }
+  named.forEach((f) => selected.add(f));
+  // What they import: a shared config object, a sleep helper, the functions a handler calls, `importDepth` levels down.
+  // A re-exporting index costs no level: it only forwards to the file that holds the code.
+  const depth = test.importDepth ?? 1;
+  let frontier = depth > 1 ? [...selected] : [...direct];
+  const seen = new Set(frontier);
+  for (let level = 0; level < depth && frontier.length > 0; level++) {
+    const next: string[] = [];
+    const visit = (file: string, stack: Set<string>): void => {
+      for (const t of facts.get(file)?.imports ?? []) {
+        selected.add(t);
+        if (facts.get(t)?.reexports && !stack.has(t)) visit(t, new Set([...stack, t]));
+        if (!seen.has(t)) {
+          seen.add(t);
+          next.push(t);
+        }
+      }
+    };
+    for (const file of frontier) visit(file, new Set([file]));
+    frontier = next;
+  }
+  return selected;
+}
+
+/** The prefilters of the enabled rules, plus files with suppression comments; undefined when a rule has none (then every file is parsed). */
+export function rulePrefilters(tests: (Prefilter | undefined)[]): Prefilter[] | undefined {
   if (tests.length === 0 || tests.some((t) => t === undefined)) return undefined;
-  const all = tests as RelevanceTest[];
-  return { module: (m) => all.some((t) => t.module(m)), words: [...new Set(all.flatMap((t) => t.words)), 'faultline-disable'] };
+  return [...(tests as Prefilter[]), { module: () => false, words: ['faultline-disable'] }];
 }

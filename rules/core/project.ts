@@ -2,8 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Project, ts } from 'ts-morph';
 import picomatch from 'picomatch';
-import { selectFilesToParse } from './prefilter.ts';
-import type { RelevanceTest } from './scan.ts';
+import { selectFilesToParse, specifierResolver, type Prefilter } from './prefilter.ts';
 
 /** Extensions Faultline analyses. Declaration files hold no calls worth reporting. */
 const SOURCE_EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'];
@@ -23,6 +22,8 @@ export interface LoadedProject {
   files: string[];
   /** Files of the project read but not parsed, because the enabled rules' prefilter says they cannot matter. */
   skipped: number;
+  /** Files to report on that the prefilter left unparsed: checked, with nothing to report. */
+  skippedFiles: string[];
 }
 
 export interface LoadRequest {
@@ -33,8 +34,8 @@ export interface LoadRequest {
   tsconfigs?: string[];
   /** Glob patterns (relative to `cwd`) of files not to analyse. */
   ignore?: string[];
-  /** When set, only files this prefilter selects (by their text) are parsed. */
-  prefilter?: RelevanceTest;
+  /** When set, only files these prefilters select (by their text) are parsed. */
+  prefilter?: readonly Prefilter[];
 }
 
 export class ProjectLoadError extends Error {}
@@ -146,13 +147,17 @@ export function loadProjects(req: LoadRequest): LoadedProject[] {
     const parsed = readTsconfig(tsconfig);
     const project = newProject({ ...parsed.options, ...cheapOptions() });
     const all = parsed.fileNames.map((f) => path.resolve(f)).filter((f) => isAnalysableFile(f) && !isIgnored(path.relative(req.cwd, f).split(path.sep).join('/')));
-    const selection = req.prefilter ? selectFilesToParse(all, req.prefilter) : undefined;
+    const selection = req.prefilter ? selectFilesToParse(all, req.prefilter, specifierResolver(parsed.options, path.dirname(tsconfig), new Set(all))) : undefined;
     const add = (file: string): void => addFile(project, file, selection?.texts.get(file));
     const files: string[] = [];
+    const skippedFiles: string[] = [];
     for (const file of all.filter(keep)) {
       if (claimed.has(file)) continue;
       claimed.add(file);
-      if (selection && !selection.selected.has(file)) continue;
+      if (selection && !selection.selected.has(file)) {
+        skippedFiles.push(file);
+        continue;
+      }
       add(file);
       files.push(file);
     }
@@ -161,7 +166,7 @@ export function loadProjects(req: LoadRequest): LoadedProject[] {
     for (const file of all) {
       if (!claimed.has(file) && (!selection || selection.selected.has(file))) add(file);
     }
-    loaded.push({ tsconfig, project, files, skipped: selection ? all.length - selection.selected.size : 0 });
+    loaded.push({ tsconfig, project, files, skipped: selection ? all.length - selection.selected.size : 0, skippedFiles });
   }
 
   // Requested files that no tsconfig includes are analysed as plain files.
@@ -171,7 +176,7 @@ export function loadProjects(req: LoadRequest): LoadedProject[] {
     const selection = req.prefilter ? selectFilesToParse(rest, req.prefilter) : undefined;
     const chosen = selection ? rest.filter((f) => selection.selected.has(f)) : rest;
     for (const file of chosen) addFile(project, file, selection?.texts.get(file));
-    loaded.push({ project, files: chosen, skipped: rest.length - chosen.length });
+    loaded.push({ project, files: chosen, skipped: rest.length - chosen.length, skippedFiles: selection ? rest.filter((f) => !selection.selected.has(f)) : [] });
   }
   return loaded;
 }

@@ -1,0 +1,221 @@
+/**
+ * Which files the CLI parses for the retry rules, judged from text alone.
+ * Each test is a superset of what `candidates` (sites.ts) and the library
+ * checks look at: a loop whose body holds a `catch` or a failure check, a
+ * function that calls itself from a failure path. Bodies are found by
+ * matching brackets with a small lexer that skips strings, templates,
+ * comments and regular expressions; whenever it is unsure, the file is kept.
+ */
+import type { Prefilter } from '../prefilter.ts';
+import { RETRY_LIBRARIES } from './libraries.ts';
+
+/** A loop statement: `for (`, `for await (`, `while (`, `do`. */
+const LOOP = /\b(?:for(?:\s+await)?\s*\(|while\s*\(|do\b)/g;
+/** What `loopMayRetry` and `checkKind` read in a condition as a failed attempt. */
+const FAILURE_WORDS = /\bok\b|status|\berr(or)?\b/i;
+/** Where a failure path starts: a catch clause, a `.catch(` or `.then(` callback, an `if (` that may test for failure. */
+const FAILURE_PATH = /\bcatch\b|\.then\s*\(|\bif\s*\(/g;
+const KEYWORDS = new Set([
+  'if', 'for', 'while', 'do', 'switch', 'catch', 'return', 'function', 'await', 'typeof', 'new', 'super', 'import', 'void', 'delete', 'throw', 'yield',
+  'case', 'else', 'in', 'of', 'instanceof', 'async', 'constructor', 'get', 'set', 'static', 'public', 'private', 'protected', 'readonly', 'override',
+]);
+/** Names a function can be called by: declarations, variables and properties given a function, methods. */
+const DECLARED = [
+  /\bfunction\s*\*?\s*([A-Za-z_$][\w$]*)/g,
+  /([A-Za-z_$][\w$]*)\s*[:=]\s*(?:async\s*)?(?:function\b|\(|[A-Za-z_$][\w$]*\s*=>)/g,
+  /(?:^|[{};])\s*(?:(?:public|private|protected|static|async|override|readonly)\s+)*\*?\s*([A-Za-z_$][\w$]*)\s*(?:<[^>]*>)?\s*\(/gm,
+];
+/** How far a statement without braces is taken to reach. */
+const STATEMENT_REACH = 400;
+
+const OPENERS: Record<string, string> = { '(': ')', '{': '}', '[': ']' };
+
+/**
+ * The index just past the bracket that closes the one at `open`, skipping
+ * strings, template literals (with their `${}`), comments and regular
+ * expressions; -1 when the text ends first or the lexer loses its way.
+ */
+export function closeOf(text: string, open: number): number {
+  const stack: string[] = [OPENERS[text[open]!]!];
+  let prev = text[open]!; // The last significant character: tells a regex from a division.
+  for (let i = open + 1; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '/' && text[i + 1] === '/') {
+      const nl = text.indexOf('\n', i);
+      if (nl < 0) return -1;
+      i = nl;
+      continue;
+    }
+    if (c === '/' && text[i + 1] === '*') {
+      const end = text.indexOf('*/', i + 2);
+      if (end < 0) return -1;
+      i = end + 1;
+      continue;
+    }
+    if (c === '"' || c === "'") {
+      let j = i + 1;
+      while (j < text.length && text[j] !== c && text[j] !== '\n') j += text[j] === '\\' ? 2 : 1;
+      if (text[j] !== c) return -1;
+      i = j;
+      prev = c;
+      continue;
+    }
+    if (c === '`') {
+      // A template: its `${` opens a brace that its `}` closes, back into the template.
+      stack.push('`');
+      i = skipTemplate(text, i + 1, stack);
+      if (i < 0) return -1;
+      prev = '`';
+      continue;
+    }
+    if (c === '/' && (/[(,=:[!&|?{};+\-*%<>~^]/.test(prev) || /\b(?:return|typeof|case|do|else|in|of|void|yield|await)\s*$/.test(text.slice(Math.max(0, i - 8), i)))) {
+      // A regular expression literal.
+      let j = i + 1;
+      let cls = false;
+      while (j < text.length && text[j] !== '\n' && (cls || text[j] !== '/')) {
+        if (text[j] === '\\') j++;
+        else if (text[j] === '[') cls = true;
+        else if (text[j] === ']') cls = false;
+        j++;
+      }
+      if (text[j] !== '/') return -1;
+      i = j;
+      prev = 'a';
+      continue;
+    }
+    if (c in OPENERS) stack.push(OPENERS[c]!);
+    else if (c === ')' || c === '}' || c === ']') {
+      if (stack.pop() !== c) return -1;
+      if (stack.length === 0) return i + 1;
+      if (stack[stack.length - 1] === '`') {
+        // The `}` of a `${…}` inside a template: go on with the template's text.
+        i = skipTemplate(text, i + 1, stack);
+        if (i < 0) return -1;
+        prev = '`';
+        continue;
+      }
+    }
+    if (!/\s/.test(c)) prev = c;
+  }
+  return -1;
+}
+
+/** From inside a template's text: the index of its closing backtick (popped), or of the `{` of a `${` (pushed); -1 at the end. */
+function skipTemplate(text: string, from: number, stack: string[]): number {
+  for (let j = from; j < text.length; j++) {
+    const c = text[j]!;
+    if (c === '\\') j++;
+    else if (c === '`') {
+      stack.pop();
+      return j;
+    } else if (c === '$' && text[j + 1] === '{') {
+      stack.push('}');
+      return j + 1;
+    }
+  }
+  return -1;
+}
+
+/**
+ * The text a construct governs, from `from` (just past its keyword): a
+ * parenthesised header if it has one, then a braced block or one statement.
+ * Undefined when the brackets cannot be matched.
+ */
+function governed(text: string, from: number, withHeader: boolean): { header: string; body: string } | undefined {
+  let i = from;
+  let header = '';
+  if (withHeader) {
+    const open = text.indexOf('(', i);
+    if (open < 0) return undefined;
+    const close = closeOf(text, open);
+    if (close < 0) return undefined;
+    header = text.slice(open, close);
+    i = close;
+  }
+  while (i < text.length && /\s/.test(text[i]!)) i++;
+  if (text[i] === '{') {
+    const close = closeOf(text, i);
+    return close < 0 ? undefined : { header, body: text.slice(i, close) };
+  }
+  return { header, body: text.slice(i, i + STATEMENT_REACH) };
+}
+
+/** Whether `region` holds a failure path: a `catch`, a `.then(` (its rejection callback), or an `if` that tests a failure word. */
+function holdsFailurePath(region: string): boolean {
+  if (/\bcatch\b|\.then\s*\(/.test(region)) return true;
+  for (const m of region.matchAll(/\bif\s*\(/g)) {
+    const g = governed(region, m.index! + 2, true);
+    if (!g || FAILURE_WORDS.test(g.header)) return true;
+  }
+  return false;
+}
+
+/** A loop whose body holds a failure path: `loopMayRetry`'s shape. */
+function loopWithFailurePath(text: string): boolean {
+  for (const m of text.matchAll(LOOP)) {
+    const isDo = m[0].startsWith('do');
+    const g = governed(text, m.index! + (isDo ? 2 : m[0].indexOf('(')), !isDo);
+    if (!g || holdsFailurePath(g.body)) return true;
+  }
+  return false;
+}
+
+/** The names of the file's functions that are used again after their declaration. */
+function repeatedFunctionNames(text: string): string[] {
+  const names = new Set<string>();
+  for (const re of DECLARED) for (const m of text.matchAll(re)) if (!KEYWORDS.has(m[1]!)) names.add(m[1]!);
+  return [...names].filter((name) => (text.match(new RegExp(`(?<![\\w$])${name.replace(/\$/g, '\\$')}(?![\\w$])`, 'g'))?.length ?? 0) >= 2);
+}
+
+/** A call to one of `names` (`name(`, `this.name(`, `setTimeout(name`) inside a failure path. */
+function failurePathCalls(text: string, names: string[]): boolean {
+  if (names.length === 0) return false;
+  const call = new RegExp(`(?<![\\w$])(?:${names.map((n) => n.replace(/\$/g, '\\$')).join('|')})\\s*(?:<[^>]*>)?\\s*\\(|setTimeout\\s*\\(\\s*(?:${names.map((n) => n.replace(/\$/g, '\\$')).join('|')})\\b`);
+  for (const m of text.matchAll(FAILURE_PATH)) {
+    const word = m[0];
+    let region: string | undefined;
+    const at = m.index!;
+    const callback = word.startsWith('.then') || (word === 'catch' && text[at - 1] === '.');
+    if (callback) {
+      // `.catch(onRejected)`, `.then(onFulfilled, onRejected)`: the arguments.
+      const open = text.indexOf('(', at);
+      const close = closeOf(text, open);
+      region = close < 0 ? undefined : text.slice(open, close);
+    } else if (word === 'catch') {
+      region = governed(text, at + 5, /^\s*\(/.test(text.slice(at + 5)))?.body;
+    } else {
+      const g = governed(text, at + 2, true);
+      // An `if` on something else is no failure path, nor is its else branch.
+      if (g && !FAILURE_WORDS.test(g.header)) continue;
+      region = g ? g.body + elseBranch(text, text.indexOf(g.body, at) + g.body.length) : undefined;
+    }
+    if (region === undefined || call.test(region)) return true;
+  }
+  return false;
+}
+
+/** The else branch that follows an if statement's body ending at `from`; the whole rest when it cannot be told. */
+function elseBranch(text: string, from: number): string {
+  const rest = /^\s*else\b/.exec(text.slice(from, from + 64));
+  if (!rest) return '';
+  return governed(text, from + rest[0].length, false)?.body ?? text.slice(from);
+}
+
+/** A file that may hold a hand-written retry: a loop, or a function that calls itself, with a failure path. */
+export function mayHoldRetry(text: string): boolean {
+  if (loopWithFailurePath(text)) return true;
+  return failurePathCalls(text, repeatedFunctionNames(text));
+}
+
+/**
+ * Retry libraries (and the files that import the file that configures one:
+ * a queue made in one file gets its jobs in another), files that may hold a
+ * hand-written retry, and sleep and backoff helpers (`setTimeout`, `backoff`),
+ * with the files they import (a helper's body is read across files).
+ */
+export const RETRY_PREFILTER: Prefilter = {
+  module: (m: string) => RETRY_LIBRARIES.has(m),
+  words: ['setTimeout', 'ackoff'],
+  text: mayHoldRetry,
+  importersOf: 'module',
+};

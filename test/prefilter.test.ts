@@ -1,0 +1,104 @@
+/**
+ * The text prefilters that decide which files the CLI parses. A file left
+ * out is a finding lost, so the tests check both directions: what must be
+ * kept, and that ordinary code is left out (else the prefilter saves nothing).
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { selectFilesToParse, specifierResolver, type Prefilter } from '../rules/core/prefilter.ts';
+import { closeOf, mayHoldRetry } from '../rules/core/retry/prefilter.ts';
+
+describe('closeOf: bracket matching over TypeScript text', () => {
+  const close = (text: string): string => text.slice(0, closeOf(text, 0));
+  it('skips brackets in strings, templates, comments and regular expressions', () => {
+    assert.equal(close("{ a('}'); b(\"{\"); }; rest"), "{ a('}'); b(\"{\"); }");
+    assert.equal(close('{ const t = `x ${ {a: 1}.a } }`; } rest'), '{ const t = `x ${ {a: 1}.a } }`; }');
+    assert.equal(close('{ // }\n /* } */ x(); } rest'), '{ // }\n /* } */ x(); }');
+    assert.equal(close('{ const re = /[}]/g; if (a / b) {} } rest'), '{ const re = /[}]/g; if (a / b) {} }');
+    assert.equal(close('( a, (b), [c] ) rest'), '( a, (b), [c] )');
+  });
+  it('says -1 when the text ends first or the brackets do not pair', () => {
+    assert.equal(closeOf('{ a(', 0), -1);
+    assert.equal(closeOf('{ a) }', 0), -1);
+    assert.equal(closeOf("{ 'unterminated }", 0), -1);
+  });
+});
+
+describe('mayHoldRetry: the retry rules\' text test', () => {
+  it('keeps loops whose body holds a catch or a failure check', () => {
+    assert.equal(mayHoldRetry('for (let i = 0; i < 3; i++) {\n  try { return await op(); } catch (e) { last = e; }\n}'), true);
+    assert.equal(mayHoldRetry('while (true) {\n  const res = await fetch(url);\n  if (!res.ok) continue;\n  return res;\n}'), true);
+    assert.equal(mayHoldRetry("do { const s = '}'; try { res = await op(s); } catch { res = undefined; } } while (!res);"), true);
+    assert.equal(mayHoldRetry('for (const x of xs) if (x.error) await again(x);'), true);
+  });
+  it('keeps functions that call themselves from a failure path', () => {
+    assert.equal(mayHoldRetry('async function load(n: number): Promise<string> {\n  try { return await get(); } catch { return load(n - 1); }\n}'), true);
+    assert.equal(mayHoldRetry('function poll() { return op().catch(() => poll()); }'), true);
+    assert.equal(mayHoldRetry('const tick = () => op().then(done, () => setTimeout(tick, 500));'), true);
+    assert.equal(mayHoldRetry('class C {\n  async send(m: string) {\n    const res = await post(m);\n    if (res.ok) return res;\n    else return this.send(m);\n  }\n}'), true);
+  });
+  it('keeps what it cannot read', () => {
+    assert.equal(mayHoldRetry('for (const x of xs) { if (x) { '), true);
+  });
+  it('leaves out loops and recursion without a failure path, and catches outside loops', () => {
+    assert.equal(mayHoldRetry('export function total(o: { items: string[] }): number {\n  let sum = 0;\n  for (const item of o.items) sum += item.length;\n  return sum;\n}'), false);
+    assert.equal(mayHoldRetry("export async function get(id: string) {\n  try { return await db.find(id); } catch (e) { throw new Error('x', { cause: e }); }\n}\nexport function names(xs: string[]) { for (const x of xs) { if (x.length) out.push(x); } }"), false);
+    assert.equal(mayHoldRetry('function walk(n: Node): void {\n  visit(n);\n  for (const c of n.children) walk(c);\n}'), false);
+    assert.equal(mayHoldRetry("function f(q: Query) {\n  if (q.status) { where.push('status'); }\n  return f2(q);\n}\nfunction f2(q: Query) { return q; }"), false);
+  });
+});
+
+describe('selectFilesToParse', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'faultline-prefilter-'));
+  after(() => fs.rmSync(root, { recursive: true, force: true }));
+  const write = (files: Record<string, string>): string[] =>
+    Object.entries(files).map(([name, text]) => {
+      const file = path.join(root, name);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, text);
+      return file;
+    });
+  const rel = (set: Set<string>): string[] => [...set].map((f) => path.relative(root, f).split(path.sep).join('/')).sort();
+
+  it('follows relative imports, tsconfig path aliases and re-exporting indexes, to the depth asked', () => {
+    const files = write({
+      'src/worker.ts': "import { Worker } from 'bullmq';\nimport { place } from './services/index.js';\n",
+      'src/services/index.ts': "export { place } from './orders.js';\n",
+      'src/services/orders.ts': "import { save } from '@app/repo/orders.js';\n",
+      'src/repo/orders.ts': "import { insert } from '../db/query.js';\n",
+      'src/db/query.ts': "import { pool } from './pool.js';\n",
+      'src/db/pool.ts': "import pg from 'pg';\n",
+      'src/unrelated.ts': 'export const x = 1;\n',
+      'src/main.ts': "import { worker } from './worker.js';\n",
+    });
+    const resolve = specifierResolver({ baseUrl: root, paths: { '@app/*': ['src/*'] } }, root, new Set(files));
+    const test = (importDepth: number): Prefilter => ({ module: (m) => m === 'bullmq', words: [], importDepth });
+    assert.deepEqual(rel(selectFilesToParse(files, [test(2)], resolve).selected), ['src/main.ts', 'src/repo/orders.ts', 'src/services/index.ts', 'src/services/orders.ts', 'src/worker.ts']);
+    assert.deepEqual(rel(selectFilesToParse(files, [test(9)], resolve).selected), ['src/db/pool.ts', 'src/db/query.ts', 'src/main.ts', 'src/repo/orders.ts', 'src/services/index.ts', 'src/services/orders.ts', 'src/worker.ts']);
+  });
+
+  it('passes relevance to importers only from files a module made direct, when asked', () => {
+    const files = write({
+      'q/queue.ts': "import { Queue } from 'bullmq';\nexport const q = new Queue('x');\n",
+      'q/jobs.ts': "import { q } from './queue.js';\n",
+      'q/retry.ts': "import { sleep } from './sleep.js';\nexport async function run() { for (;;) { try { return await op(); } catch { await sleep(100); } } }\n",
+      'q/sleep.ts': 'export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));\n',
+      'q/caller.ts': "import { run } from './retry.js';\n",
+    }).filter((f) => f.includes(`${path.sep}q${path.sep}`));
+    const test: Prefilter = { module: (m) => m === 'bullmq', words: [], text: mayHoldRetry, importersOf: 'module' };
+    assert.deepEqual(rel(selectFilesToParse(files, [test]).selected), ['q/jobs.ts', 'q/queue.ts', 'q/retry.ts', 'q/sleep.ts']);
+  });
+
+  it('keeps processor files that a direct file names by path', () => {
+    const files = write({
+      'p/start.ts': "import { Worker } from 'bullmq';\nimport * as path from 'node:path';\nnew Worker('q', path.join(__dirname, 'processor.js'));\n",
+      'p/processor.ts': 'export default async function (job: unknown) { return job; }\n',
+      'p/other.ts': 'export const y = 2;\n',
+    }).filter((f) => f.includes(`${path.sep}p${path.sep}`));
+    const test: Prefilter = { module: (m) => m === 'bullmq', words: [], namesFiles: true };
+    assert.deepEqual(rel(selectFilesToParse(files, [test]).selected), ['p/processor.ts', 'p/start.ts']);
+  });
+});
