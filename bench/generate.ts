@@ -6,8 +6,12 @@
  * composition root. About one file in eight makes outbound calls, in the forms
  * `missing-timeout` looks at (fetch with and without a signal, a `timeout`
  * key fetch ignores, a forwarding `fetchJson` wrapper, axios instances and
- * `this.http` fields, got, pg pools); the rest is ordinary code the analysis
- * still has to load and walk.
+ * `this.http` fields, got, pg pools). About one module in six has a BullMQ
+ * worker (most create an entity through the service and repository, an
+ * insert the handler rule follows three calls down; the rest only read), and
+ * one gateway in five a retry around its sync (a fixed 500 ms delay, or the
+ * project's backoff helper). The rest is ordinary code the analysis still has
+ * to load and walk.
  *
  *   node --import tsx bench/generate.ts <outDir> [--files N] [--seed S]
  */
@@ -16,7 +20,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 /** Bump when the output changes in a way the source hash would not show. */
-export const GENERATOR_VERSION = 1;
+export const GENERATOR_VERSION = 2;
 export const MANIFEST_NAME = 'bench-manifest.json';
 export const DEFAULT_FILES = 2000;
 export const DEFAULT_SEED = 20_240_611;
@@ -38,6 +42,12 @@ export interface GenerateStats {
   plantedMissingTimeout: number;
   /** Outbound places written correctly (timeouts, signals). */
   plantedCorrect: number;
+  /** BullMQ workers whose processor inserts a row through the service (non-idempotent-handler), and those that only read. */
+  plantedUnsafeWorkers: number;
+  safeWorkers: number;
+  /** Hand-written retry loops with a fixed delay (retry-without-backoff), and retries through the backoff helper. */
+  plantedFixedDelayRetries: number;
+  backoffRetries: number;
 }
 
 export interface Manifest {
@@ -277,6 +287,71 @@ interface ModuleSpec {
   gatewayNeedsHttp: boolean;
   /** Another module whose DTO the service imports. */
   related?: ModuleSpec;
+  /** A BullMQ worker file: its processor creates an entity (unsafe to repeat) or only reads one. */
+  worker?: 'creates' | 'reads';
+  /** A retry around the gateway's sync: a hand-written loop with a fixed delay, or the backoff helper. */
+  syncRetry?: 'fixed' | 'backoff';
+}
+
+function workerFile(m: ModuleSpec): string {
+  const { E } = m;
+  const body =
+    m.worker === 'creates'
+      ? `    const created = await service.create(job.data);
+    return created.id;`
+      : `    const current = await service.get(job.data.id);
+    return current.id;`;
+  const input = m.worker === 'creates' ? `Create${E}Input` : '{ id: string }';
+  return `import { Worker, type Job } from 'bullmq';
+${m.worker === 'creates' ? `import type { Create${E}Input } from './${m.name}.dto.js';
+` : ''}import type { ${E}Service } from './${m.name}.service.js';
+
+/** Consumes the ${m.path} queue: one job per ${m.label}. */
+export function start${E}Worker(service: ${E}Service, connection: { host: string; port: number }): Worker {
+  return new Worker<${input}, string>(
+    '${m.path}',
+    async (job: Job<${input}, string>) => {
+${body}
+    },
+    { connection, concurrency: 4 },
+  );
+}
+`;
+}
+
+function syncFile(m: ModuleSpec): string {
+  const { E } = m;
+  const gatewayCall = `gateway.${gatewayEntry(m, 0)}(entity)`;
+  if (m.syncRetry === 'backoff') {
+    return `import { retry } from '../../lib/retry.js';
+import type { ${E} } from './${m.name}.dto.js';
+import type { ${E}Gateway } from './${m.name}.gateway.js';
+
+/** Pushes a ${m.label} to the partner, retrying with exponential backoff and jitter. */
+export async function sync${E}WithRetry(gateway: ${E}Gateway, entity: ${E}): Promise<void> {
+  await retry(() => ${gatewayCall}, { attempts: 4, baseDelayMs: 200, maxDelayMs: 5_000 });
+}
+`;
+  }
+  return `import { setTimeout as sleep } from 'node:timers/promises';
+import type { ${E} } from './${m.name}.dto.js';
+import type { ${E}Gateway } from './${m.name}.gateway.js';
+
+/** Pushes a ${m.label} to the partner, three attempts. */
+export async function sync${E}WithRetry(gateway: ${E}Gateway, entity: ${E}): Promise<void> {
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    try {
+      await ${gatewayCall};
+      return;
+    } catch (err) {
+      lastError = err;
+      await sleep(500);
+    }
+  }
+  throw lastError;
+}
+`;
 }
 
 interface VariantOut {
@@ -1961,7 +2036,9 @@ export function generateProject(opts: GenerateOptions, hash: string): Manifest {
     const name = names[modules.length];
     if (name === undefined) break;
     const hasGateway = rng.chance(0.3);
-    const size = hasGateway ? 7 : 6;
+    const worker = rng.chance(1 / 6) ? (rng.chance(2 / 3) ? 'creates' : 'reads') : undefined;
+    const syncRetry = hasGateway && rng.chance(0.2) ? (rng.chance(0.5) ? 'fixed' : 'backoff') : undefined;
+    const size = (hasGateway ? 7 : 6) + (worker ? 1 : 0) + (syncRetry ? 1 : 0);
     const registries = Math.ceil((modules.length + 1) / MODULES_PER_REGISTRY);
     if (fixedFiles + partnerCount + registries + moduleFiles + size > opts.files) break;
     const noun = name.split('-').pop()!;
@@ -1985,6 +2062,8 @@ export function generateProject(opts: GenerateOptions, hash: string): Manifest {
       serviceNeedsHttp: false,
       gatewayNeedsHttp: false,
       related: modules.length > 0 && rng.chance(0.4) ? rng.pick(modules) : undefined,
+      ...(worker ? { worker } : {}),
+      ...(syncRetry ? { syncRetry } : {}),
     };
     const probe = (v: Variant) => v.render(m, new Rng(1), 'service').needsHttp === true;
     m.serviceNeedsHttp = serviceVariants.some(probe);
@@ -2021,6 +2100,8 @@ export function generateProject(opts: GenerateOptions, hash: string): Manifest {
     out.set(`${dir}/${m.name}.mapper.ts`, mapperFile(m));
     out.set(`${dir}/${m.name}.policy.ts`, policyFile(m));
     if (m.gatewayVariants.length > 0) out.set(`${dir}/${m.name}.gateway.ts`, gatewayFile(m, rng));
+    if (m.worker) out.set(`${dir}/${m.name}.worker.ts`, workerFile(m));
+    if (m.syncRetry) out.set(`${dir}/${m.name}.sync.ts`, syncFile(m));
     if (m.serviceVariants.length > 0) outboundFiles += 1;
     if (m.gatewayVariants.length > 0) outboundFiles += 1;
     for (const v of [...m.serviceVariants, ...m.gatewayVariants]) {
@@ -2069,6 +2150,10 @@ export function generateProject(opts: GenerateOptions, hash: string): Manifest {
       outboundFiles,
       plantedMissingTimeout: planted,
       plantedCorrect: correct,
+      plantedUnsafeWorkers: modules.filter((m) => m.worker === 'creates').length,
+      safeWorkers: modules.filter((m) => m.worker === 'reads').length,
+      plantedFixedDelayRetries: modules.filter((m) => m.syncRetry === 'fixed').length,
+      backoffRetries: modules.filter((m) => m.syncRetry === 'backoff').length,
     },
   };
   fs.writeFileSync(path.join(opts.outDir, MANIFEST_NAME), `${JSON.stringify(manifest, null, 2)}\n`);

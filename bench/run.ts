@@ -461,6 +461,10 @@ async function main(): Promise<void> {
       `the CLI reported no findings on the generated project (${s.plantedMissingTimeout} planted missing-timeout defects): the analysis did not run`,
     );
   }
+  const planted = s.plantedMissingTimeout + (s.plantedUnsafeWorkers ?? 0) + (s.plantedFixedDelayRetries ?? 0);
+  console.log(
+    `planted by the generator: ${planted} (${s.plantedMissingTimeout} missing-timeout, ${s.plantedUnsafeWorkers ?? 0} unsafe workers, ${s.plantedFixedDelayRetries ?? 0} fixed-delay retries); reported: ${generated.findings.total}`,
+  );
 }
 
 main().catch((err: unknown) => {
