@@ -19,12 +19,6 @@ const KEYWORDS = new Set([
   'if', 'for', 'while', 'do', 'switch', 'catch', 'return', 'function', 'await', 'typeof', 'new', 'super', 'import', 'void', 'delete', 'throw', 'yield',
   'case', 'else', 'in', 'of', 'instanceof', 'async', 'constructor', 'get', 'set', 'static', 'public', 'private', 'protected', 'readonly', 'override',
 ]);
-/** Names a function can be called by: declarations, variables and properties given a function, methods. */
-const DECLARED = [
-  /\bfunction\s*\*?\s*([A-Za-z_$][\w$]*)/g,
-  /([A-Za-z_$][\w$]*)\s*[:=]\s*(?:async\s*)?(?:function\b|\(|[A-Za-z_$][\w$]*\s*=>)/g,
-  /(?:^|[{};])\s*(?:(?:public|private|protected|static|async|override|readonly)\s+)*\*?\s*([A-Za-z_$][\w$]*)\s*(?:<[^>]*>)?\s*\(/gm,
-];
 /** How far a statement without braces is taken to reach. */
 const STATEMENT_REACH = 400;
 
@@ -160,21 +154,32 @@ function loopWithFailurePath(text: string): boolean {
   return false;
 }
 
-/** The names of the file's functions that are used again after their declaration. */
-function repeatedFunctionNames(text: string): string[] {
-  const names = new Set<string>();
-  for (const re of DECLARED) for (const m of text.matchAll(re)) if (!KEYWORDS.has(m[1]!)) names.add(m[1]!);
-  return [...names].filter((name) => (text.match(new RegExp(`(?<![\\w$])${name.replace(/\$/g, '\\$')}(?![\\w$])`, 'g'))?.length ?? 0) >= 2);
+/**
+ * Whether the file declares a function that `name` calls: a function
+ * declaration, a method, or a variable or property given a function.
+ */
+function declaresFunction(text: string, name: string): boolean {
+  if (KEYWORDS.has(name)) return false;
+  // The call itself is one occurrence; a declaration needs another.
+  const first = text.indexOf(name);
+  if (first < 0 || text.indexOf(name, first + name.length) < 0) return false;
+  const n = name.replace(/\$/g, '\\$');
+  return new RegExp(
+    `\\bfunction\\s*\\*?\\s*${n}(?![\\w$])|(?:^|[{};])[ \\t]*(?:(?:public|private|protected|static|async|override|readonly)\\s+)*\\*?\\s*${n}\\s*(?:<[^>]*>)?\\s*\\(|(?<![\\w$.])${n}\\s*[?!]?\\s*[:=]\\s*(?:async\\s*)?(?:function\\b|\\(|[A-Za-z_$][\\w$]*\\s*=>)`,
+    'm',
+  ).test(text);
 }
 
-/** A call to one of `names` (`name(`, `this.name(`, `setTimeout(name`) inside a failure path. */
-function failurePathCalls(text: string, names: string[]): boolean {
-  if (names.length === 0) return false;
-  const call = new RegExp(`(?<![\\w$])(?:${names.map((n) => n.replace(/\$/g, '\\$')).join('|')})\\s*(?:<[^>]*>)?\\s*\\(|setTimeout\\s*\\(\\s*(?:${names.map((n) => n.replace(/\$/g, '\\$')).join('|')})\\b`);
+/** Names called in `region`: `name(`, `this.name(`, `name<T>(`, and `setTimeout(name`. */
+const CALLED = /setTimeout\s*\(\s*([A-Za-z_$][\w$]*)|([A-Za-z_$][\w$]*)\s*(?:<[^>]*>)?\s*\(/g;
+
+/** A call to one of the file's own functions inside a failure path, or a failure path that could not be read. */
+function failurePathCalls(text: string): boolean {
+  const known = new Map<string, boolean>();
   for (const m of text.matchAll(FAILURE_PATH)) {
     const word = m[0];
-    let region: string | undefined;
     const at = m.index!;
+    let region: string | undefined;
     const callback = word.startsWith('.then') || (word === 'catch' && text[at - 1] === '.');
     if (callback) {
       // `.catch(onRejected)`, `.then(onFulfilled, onRejected)`: the arguments.
@@ -189,7 +194,13 @@ function failurePathCalls(text: string, names: string[]): boolean {
       if (g && !FAILURE_WORDS.test(g.header)) continue;
       region = g ? g.body + elseBranch(text, text.indexOf(g.body, at) + g.body.length) : undefined;
     }
-    if (region === undefined || call.test(region)) return true;
+    if (region === undefined) return true;
+    for (const c of region.matchAll(CALLED)) {
+      const name = c[1] ?? c[2]!;
+      let declared = known.get(name);
+      if (declared === undefined) known.set(name, (declared = declaresFunction(text, name)));
+      if (declared) return true;
+    }
   }
   return false;
 }
@@ -203,8 +214,7 @@ function elseBranch(text: string, from: number): string {
 
 /** A file that may hold a hand-written retry: a loop, or a function that calls itself, with a failure path. */
 export function mayHoldRetry(text: string): boolean {
-  if (loopWithFailurePath(text)) return true;
-  return failurePathCalls(text, repeatedFunctionNames(text));
+  return loopWithFailurePath(text) || failurePathCalls(text);
 }
 
 /**
