@@ -292,11 +292,15 @@ class Analysis {
     let ms = this.msCache.get(sf);
     if (ms === undefined) {
       ms = formatMs(this.ctx.options.defaultTimeoutMs);
-      for (const stmt of sf.getVariableStatements()) {
-        for (const decl of stmt.getDeclarations()) {
-          const init = decl.getInitializer();
-          if (/timeout/i.test(decl.getName()) && init && Node.isNumericLiteral(init) && init.getLiteralValue() > 0) {
-            ms = decl.getName();
+      // On the compiler's nodes: wrapping every statement of a big file costs more than the rest of a keystroke's fix planning.
+      const file = sf.compilerNode;
+      for (const stmt of file.statements) {
+        if (!ts.isVariableStatement(stmt)) continue;
+        for (const decl of stmt.declarationList.declarations) {
+          const init = decl.initializer;
+          const name = decl.name.getText(file);
+          if (/timeout/i.test(name) && init && ts.isNumericLiteral(init) && numericLiteralValue(init) > 0) {
+            ms = name;
             break;
           }
         }
@@ -1209,6 +1213,11 @@ class Analysis {
       this.report(client.node, 'clientNoDeadline', { ...LIBRARIES[client.library], default: client.missing, calls: callsText }, client.fixes, related);
     }
   }
+}
+
+/** A numeric literal's value, as ts-morph's `NumericLiteral.getLiteralValue` reads it. */
+function numericLiteralValue(lit: ts.NumericLiteral): number {
+  return lit.text.indexOf('.') >= 0 ? parseFloat(lit.text) : parseInt(lit.text, 10);
 }
 
 function stripCasts(node: Node): Node {

@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { Node } from 'ts-morph';
+import { analyzeProject } from '../../rules/engine.ts';
+import { ModelCache, ProgramModel } from '../../rules/core/program.ts';
+import { allRules } from '../../rules/index.ts';
+import type { AnalysisOptions } from '../../rules/types.ts';
+import { ProjectHost } from '../../server/lsp/projects.ts';
+
+const OPTIONS: AnalysisOptions = { rules: {}, defaultTimeoutMs: 10_000, customClients: [], timeoutWrappers: [] };
+const TEXT = `import axios from 'axios';
+
+export const api = axios.create({ baseURL: 'https://api.internal' });
+
+export async function load(id: string): Promise<unknown> {
+  const res = await fetch(\`https://orders.internal/\${id}\`);
+  await api.get('/x');
+  return res.json();
+}
+`;
+
+describe('ProjectHost: replacing an edited file', () => {
+  it('forgets the wrappers of the old text, keeps the SourceFile, and analyses the new text as a fresh project would', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'faultline-host-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'NodeNext' }, include: ['src'] }));
+      fs.mkdirSync(path.join(dir, 'src'));
+      const file = path.join(dir, 'src', 'a.ts');
+      fs.writeFileSync(file, TEXT);
+      const host = new ProjectHost([dir], () => {});
+      host.workspaceFiles();
+      while (host.loadSome() > 0);
+      const cache = new ModelCache();
+      const run = (text: string) => {
+        const updated = host.update(file, text);
+        assert.ok('sf' in updated);
+        const model = new ProgramModel(updated.hosted.project, OPTIONS, cache);
+        return { sf: updated.sf, findings: analyzeProject(updated.hosted.project, [updated.sf], OPTIONS, dir, allRules, model).findings };
+      };
+      const first = run(`${TEXT}// 1\n`);
+      const wrapped: Node[] = first.sf.getDescendants();
+      assert.ok(wrapped.length > 0);
+      let text = TEXT;
+      for (let i = 0; i < 20; i++) {
+        text = i % 2 === 0 ? TEXT.replace("fetch(`https://orders.internal/${id}`)", `fetch(\`https://orders.internal/\${id}\`, { signal: AbortSignal.timeout(${i + 1}) })`) : `${TEXT}// ${i}\n`;
+        const { sf, findings } = run(text);
+        assert.equal(sf, first.sf, 'the same SourceFile wrapper');
+        assert.equal(sf.getFullText(), text);
+        // A fresh project with the same text finds the same.
+        const fresh = new ProjectHost([dir], () => {});
+        fresh.workspaceFiles();
+        while (fresh.loadSome() > 0);
+        const u = fresh.update(file, text);
+        assert.ok('sf' in u);
+        const expected = analyzeProject(u.hosted.project, [u.sf], OPTIONS, dir, allRules, new ProgramModel(u.hosted.project, OPTIONS)).findings;
+        assert.deepEqual(findings, expected);
+      }
+      assert.ok(wrapped.every((n) => n.wasForgotten()), 'the old text\'s wrappers are forgotten');
+      // Nodes of the new text wrap the new compiler nodes.
+      const call = first.sf.getDescendants().find((n) => Node.isCallExpression(n));
+      assert.ok(call && text.includes(call.getText()));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
