@@ -135,9 +135,21 @@ export async function benchLsp(projectDir: string, server: string, edits: number
     parses.sort((a, b) => a - b);
     return { edits, lines, p50Ms: percentile(times, 50), p95Ms: percentile(times, 95), maxMs: times[times.length - 1]!, parseMs: percentile(parses, 50), scanMs, rssAfterScanMb };
   } finally {
+    if (process.env.FAULTLINE_BENCH_NODE_ARGS) {
+      // A server killed by a signal writes no --cpu-prof profile: ask it to exit (the protocol's shutdown and exit), as an editor does.
+      const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+      try {
+        await Promise.race([conn.sendRequest('shutdown'), new Promise((r) => setTimeout(r, 5_000))]);
+        await conn.sendNotification('exit');
+      } catch {
+        // the server is gone already
+      }
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 30_000)))]).finally(() => clearTimeout(timer));
+    }
     conn.dispose();
     proc.stdin.end();
-    proc.kill(process.env.FAULTLINE_BENCH_NODE_ARGS ? 'SIGINT' : 'SIGKILL');
+    proc.kill('SIGKILL');
     fs.rmSync(file, { force: true });
   }
 }
