@@ -1252,7 +1252,8 @@ const RELEVANCE = {
 /** Files that can hold an outbound call: they import a client library, mention `fetch`, or name a configured client. */
 function relevanceTest(options: AnalysisOptions): RelevanceTest {
   const words = [...RELEVANCE.words, ...options.customClients.map((c) => c.name.split('.').pop()!)];
-  return { module: (m) => RELEVANCE.module(m) || options.customClients.some((c) => c.module === m), words };
+  // Clients, instances and wrappers come through values; a type of ours is never followed (`typeRefOf` reads library types only).
+  return { module: (m) => RELEVANCE.module(m) || options.customClients.some((c) => c.module === m), words, valueImportsOnly: true };
 }
 
 /** Runs the analysis over `ctx.files` and returns every outbound call and client it saw. */

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { selectFilesToParse, specifierResolver, type Prefilter } from '../rules/core/prefilter.ts';
+import { selectFilesToParse, specifierResolver, textImports, type Prefilter } from '../rules/core/prefilter.ts';
 import { closeOf, mayHoldRetry } from '../rules/core/retry/prefilter.ts';
 
 describe('closeOf: bracket matching over TypeScript text', () => {
@@ -51,6 +51,28 @@ describe('mayHoldRetry: the retry rules\' text test', () => {
   });
 });
 
+describe('textImports: specifiers and whether they bring types only', () => {
+  const typeOnly = (text: string): boolean[] => textImports(text).map((i) => i.typeOnly);
+  it('reads import type, inline type bindings and type re-exports as types only', () => {
+    assert.deepEqual(typeOnly("import type { A } from './a';"), [true]);
+    assert.deepEqual(typeOnly("import type * as ns from './a';"), [true]);
+    assert.deepEqual(typeOnly("import type A from './a';"), [true]);
+    assert.deepEqual(typeOnly("import {\n  type A,\n  type B as C,\n} from './a';"), [true]);
+    assert.deepEqual(typeOnly("export type { A } from './a';"), [true]);
+    assert.deepEqual(typeOnly("export { type A } from './a';"), [true]);
+  });
+  it('reads anything with a value, or that it cannot read, as a value import', () => {
+    assert.deepEqual(typeOnly("import { type A, b } from './a';"), [false]);
+    assert.deepEqual(typeOnly("import type from './a';"), [false]); // a default import named `type`
+    assert.deepEqual(typeOnly("import A, { type B } from './a';"), [false]);
+    assert.deepEqual(typeOnly("import './a';"), [false]);
+    assert.deepEqual(typeOnly("const m = await import('./a');"), [false]);
+    assert.deepEqual(typeOnly("const m = require('./a');"), [false]);
+    assert.deepEqual(typeOnly("export * from './a';"), [false]);
+    assert.deepEqual(typeOnly("import { type A, // the order\n type B } from './a';"), [false]);
+  });
+});
+
 describe('selectFilesToParse', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'faultline-prefilter-'));
   after(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -90,6 +112,24 @@ describe('selectFilesToParse', () => {
     }).filter((f) => f.includes(`${path.sep}q${path.sep}`));
     const test: Prefilter = { module: (m) => m === 'bullmq', words: [], text: mayHoldRetry, importersOf: 'module' };
     assert.deepEqual(rel(selectFilesToParse(files, [test]).selected), ['q/jobs.ts', 'q/queue.ts', 'q/retry.ts', 'q/sleep.ts']);
+  });
+
+  it('links files through values only, when the rule follows no types', () => {
+    const files = write({
+      't/client.ts': "import axios from 'axios';\nexport const api = axios.create();\nexport interface Api { get(): void }\n",
+      't/types-only.ts': "import type { Api } from './client.js';\nexport function use(a: Api) { a.get(); }\n",
+      't/inline-types.ts': "import { type Api } from './client.js';\n",
+      't/reexported-type.ts': "export type { Api } from './client.js';\n",
+      't/value.ts': "import { api, type Api } from './client.js';\nexport const x: Api = api;\n",
+      't/side-effect.ts': "import './client.js';\n",
+      't/dto.ts': 'export interface Order { id: string }\n',
+      't/config.ts': 'export const timeoutMs = 5000;\n',
+      't/direct.ts': "import got from 'got';\nimport type { Order } from './dto.js';\nimport { timeoutMs } from './config.js';\n",
+    }).filter((f) => f.includes(`${path.sep}t${path.sep}`));
+    const test: Prefilter = { module: (m) => m === 'axios' || m === 'got', words: [], valueImportsOnly: true };
+    assert.deepEqual(rel(selectFilesToParse(files, [test]).selected), ['t/client.ts', 't/config.ts', 't/direct.ts', 't/side-effect.ts', 't/value.ts']);
+    // Without the flag, a type import links as an import does.
+    assert.equal(selectFilesToParse(files, [{ ...test, valueImportsOnly: false }]).selected.size, files.length);
   });
 
   it('keeps processor files that a direct file names by path', () => {

@@ -43,9 +43,42 @@ const REEXPORT = /\bexport\s*(?:type\s*)?(?:\*|\{[^}]*\})\s*from\s*['"]/;
 
 /** The module specifiers a file's text names (`node:` prefixes removed). */
 export function textSpecifiers(text: string): string[] {
-  const out: string[] = [];
-  for (const m of text.matchAll(SPECIFIER)) out.push(m[1]!.startsWith('node:') ? m[1]!.slice(5) : m[1]!);
+  return textImports(text).map((i) => i.spec);
+}
+
+/** A specifier a file's text names, and whether the statement brings in types only. */
+export interface TextImport {
+  spec: string;
+  /** `import type …`, `import { type A, type B } …`, `export type { … } from`: no runtime value comes through. */
+  typeOnly: boolean;
+}
+
+/** The module specifiers a file's text names, with whether each brings in types only. */
+export function textImports(text: string): TextImport[] {
+  const out: TextImport[] = [];
+  for (const m of text.matchAll(SPECIFIER)) {
+    const spec = m[1]!.startsWith('node:') ? m[1]!.slice(5) : m[1]!;
+    out.push({ spec, typeOnly: m[0].startsWith('from') && isTypeOnlyClause(text, m.index) });
+  }
   return out;
+}
+
+/**
+ * Whether the import or export statement whose `from` is at `fromIndex`
+ * names types only. Read backwards to the statement's keyword; whenever the
+ * clause is not plainly types (a default import, a namespace, a value
+ * binding, anything unexpected), it is not.
+ */
+function isTypeOnlyClause(text: string, fromIndex: number): boolean {
+  const start = Math.max(text.lastIndexOf('import', fromIndex), text.lastIndexOf('export', fromIndex));
+  if (start < 0) return false;
+  const clause = text.slice(start + 6, fromIndex).trim();
+  // `type { A }`, `type * as ns`, `type A` (a default import of a type).
+  if (/^type\s*[{*]|^type\s+[A-Za-z_$][\w$]*$/.test(clause)) return true;
+  // `{ type A, type B as C }`: every binding a type.
+  if (!clause.startsWith('{') || !clause.endsWith('}')) return false;
+  const names = clause.slice(1, -1).split(',').map((n) => n.trim()).filter((n) => n.length > 0);
+  return names.length > 0 && names.every((n) => /^type\s+[A-Za-z_$][\w$]*(\s+as\s+[A-Za-z_$][\w$]*)?$/.test(n));
 }
 
 function probe(base: string, known: Set<string>): string | undefined {
@@ -89,6 +122,8 @@ interface FileFacts {
   specs: string[];
   /** The project's files it imports. */
   imports: string[];
+  /** The project's files it imports values from (not by `import type` alone). */
+  valueImports: string[];
   reexports: boolean;
 }
 
@@ -110,19 +145,35 @@ export function selectFilesToParse(
     } catch {
       continue; // Unreadable: the loader reports it when it tries to parse.
     }
-    const specs = textSpecifiers(text);
+    const found = textImports(text);
     const imports: string[] = [];
-    for (const s of specs) {
-      const target = resolve(file, s);
-      if (target && target !== file) imports.push(target);
+    const valueImports: string[] = [];
+    for (const i of found) {
+      const target = resolve(file, i.spec);
+      if (!target || target === file) continue;
+      imports.push(target);
+      if (!i.typeOnly) valueImports.push(target);
     }
-    facts.set(file, { text, specs, imports, reexports: REEXPORT.test(text) });
+    facts.set(file, { text, specs: found.map((i) => i.spec), imports, valueImports, reexports: REEXPORT.test(text) });
   }
-  const importers = new Map<string, string[]>();
-  for (const [file, f] of facts) for (const t of f.imports) importers.set(t, [...(importers.get(t) ?? []), file]);
+  const importersBy = (key: 'imports' | 'valueImports'): Map<string, string[]> => {
+    const importers = new Map<string, string[]>();
+    for (const [file, f] of facts) {
+      for (const t of f[key]) {
+        const list = importers.get(t);
+        if (list) list.push(file);
+        else importers.set(t, [file]);
+      }
+    }
+    return importers;
+  };
+  const importers = { all: importersBy('imports'), values: undefined as Map<string, string[]> | undefined };
 
   const selected = new Set<string>();
-  for (const test of tests) for (const file of selectionOf(test, facts, importers, resolve)) selected.add(file);
+  for (const test of tests) {
+    const graph = test.valueImportsOnly ? (importers.values ??= importersBy('valueImports')) : importers.all;
+    for (const file of selectionOf(test, facts, graph, resolve)) selected.add(file);
+  }
   return { selected, texts: new Map([...facts].map(([file, f]) => [file, f.text])) };
 }
 
@@ -161,7 +212,8 @@ function selectionOf(test: Prefilter, facts: Map<string, FileFacts>, importers: 
   for (let level = 0; level < depth && frontier.length > 0; level++) {
     const next: string[] = [];
     const visit = (file: string, stack: Set<string>): void => {
-      for (const t of facts.get(file)?.imports ?? []) {
+      const f = facts.get(file);
+      for (const t of (test.valueImportsOnly ? f?.valueImports : f?.imports) ?? []) {
         selected.add(t);
         if (facts.get(t)?.reexports && !stack.has(t)) visit(t, new Set([...stack, t]));
         if (!seen.has(t)) {

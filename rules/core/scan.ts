@@ -45,6 +45,12 @@ export interface RelevanceTest {
   module(specifier: string): boolean;
   /** Words whose presence in a file's text makes it worth walking (`fetch`). */
   words: readonly string[];
+  /**
+   * Whether the rule follows only values across files (imported bindings,
+   * instances, functions), never a type annotation into a file of ours: then
+   * an `import type` links nothing, in the analysis and in the prefilter.
+   */
+  valueImportsOnly?: boolean;
 }
 
 /**
@@ -103,6 +109,7 @@ export class Relevance {
     const out: SourceFile[] = [];
     for (const stmt of sf.compilerNode.statements) {
       if ((ts.isImportDeclaration(stmt) || ts.isExportDeclaration(stmt)) && stmt.moduleSpecifier && ts.isStringLiteral(stmt.moduleSpecifier)) {
+        if (this.test.valueImportsOnly && isTypeOnlyStatement(stmt)) continue;
         const spec = stmt.moduleSpecifier.text;
         if (spec.startsWith('node:') || this.test.module(spec)) continue;
         const target = this.model.resolveModule(sf, spec);
@@ -152,6 +159,21 @@ export class Relevance {
     }
     return [...out];
   }
+}
+
+/** `import type …`, `import { type A }`, `export type { … } from`: a statement through which no value comes. */
+export function isTypeOnlyStatement(stmt: ts.ImportDeclaration | ts.ExportDeclaration): boolean {
+  if (ts.isExportDeclaration(stmt)) {
+    if (stmt.isTypeOnly) return true;
+    const clause = stmt.exportClause;
+    return clause !== undefined && ts.isNamedExports(clause) && clause.elements.length > 0 && clause.elements.every((e) => e.isTypeOnly);
+  }
+  const clause = stmt.importClause;
+  if (!clause) return false; // `import './polyfill'`: runs the file.
+  if (clause.isTypeOnly) return true;
+  if (clause.name || !clause.namedBindings || !ts.isNamedImports(clause.namedBindings)) return false;
+  const elements = clause.namedBindings.elements;
+  return elements.length > 0 && elements.every((e) => e.isTypeOnly);
 }
 
 /** The program's import graph, reversed: for each file path, the files that import it. */

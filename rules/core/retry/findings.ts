@@ -351,6 +351,8 @@ function policyFixes(model: ProgramModel, site: RetrySite): FixPlan[] {
 export const RETRY_RELEVANCE: RelevanceTest = {
   module: (m: string) => RETRY_LIBRARIES.has(m),
   words: ['catch', '.ok', 'status', 'setTimeout', 'ackoff'],
+  // Helpers and queues are values: the retry analysis never follows a type of ours.
+  valueImportsOnly: true,
 };
 
 /** Reports one rule's share of the retry findings of the files to report on. */

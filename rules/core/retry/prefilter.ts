@@ -228,4 +228,5 @@ export const RETRY_PREFILTER: Prefilter = {
   words: ['setTimeout', 'ackoff'],
   text: mayHoldRetry,
   importersOf: 'module',
+  valueImportsOnly: true,
 };
