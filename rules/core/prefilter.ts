@@ -82,10 +82,11 @@ function isTypeOnlyClause(text: string, fromIndex: number): boolean {
 }
 
 function probe(base: string, known: Set<string>): string | undefined {
+  if (known.has(base)) return base;
   const stem = base.replace(/\.(m|c)?[jt]sx?$/, '');
-  for (const c of [base, ...EXTENSIONS.map((e) => stem + e), ...EXTENSIONS.map((e) => path.join(base, `index${e}`))]) {
-    if (known.has(c)) return c;
-  }
+  for (const e of EXTENSIONS) if (known.has(stem + e)) return stem + e;
+  const index = base + path.sep + 'index';
+  for (const e of EXTENSIONS) if (known.has(index + e)) return index + e;
   return undefined;
 }
 

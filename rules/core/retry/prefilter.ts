@@ -33,6 +33,12 @@ export function closeOf(text: string, open: number): number {
   const stack: string[] = [OPENERS[text[open]!]!];
   let prev = text[open]!; // The last significant character: tells a regex from a division.
   for (let i = open + 1; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    // Most characters are letters, digits and spaces: nothing to do but remember the last significant one.
+    if (isPlain(code)) {
+      if (code > 32) prev = 'a';
+      continue;
+    }
     const c = text[i]!;
     if (c === '/' && text[i + 1] === '/') {
       const nl = text.indexOf('\n', i);
@@ -77,7 +83,7 @@ export function closeOf(text: string, open: number): number {
       prev = 'a';
       continue;
     }
-    if (c in OPENERS) stack.push(OPENERS[c]!);
+    if (c === '(' || c === '{' || c === '[') stack.push(OPENERS[c]!);
     else if (c === ')' || c === '}' || c === ']') {
       if (stack.pop() !== c) return -1;
       if (stack.length === 0) return i + 1;
@@ -92,6 +98,18 @@ export function closeOf(text: string, open: number): number {
     if (!/\s/.test(c)) prev = c;
   }
   return -1;
+}
+
+/**
+ * ASCII letters, digits, `_`, `$`, `.`, space, tab and line breaks: characters
+ * that open or close nothing and cannot start a regular expression, and
+ * after which a `/` divides (for `prev`, one stands for all: none is in the
+ * set of characters after which a `/` starts a regular expression).
+ */
+function isPlain(code: number): boolean {
+  return (
+    (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 32 || code === 10 || code === 9 || code === 13 || code === 95 || code === 36 || code === 46
+  );
 }
 
 /** From inside a template's text: the index of its closing backtick (popped), or of the `{` of a `${` (pushed); -1 at the end. */
@@ -154,20 +172,45 @@ function loopWithFailurePath(text: string): boolean {
   return false;
 }
 
+/** What may stand before a function's name in its declaration, read back from the name. */
+const BEFORE_FUNCTION_NAME = /\bfunction\s*\*?\s*$/;
+/** Before a method's name: the start of a line, or `{`, `;`, `}`, then modifiers. */
+const BEFORE_METHOD_NAME = /(?:^|[\n{};])[ \t]*(?:(?:public|private|protected|static|async|override|readonly)\s+)*\*?\s*$/;
+/** After a method's name: type parameters, then its parameter list. */
+const AFTER_METHOD_NAME = /\s*(?:<[^>]*>)?\s*\(/y;
+/** After a variable's or property's name: it is given a function. */
+const AFTER_VARIABLE_NAME = /\s*[?!]?\s*[:=]\s*(?:async\s*)?(?:function\b|\(|[A-Za-z_$][\w$]*\s*=>)/y;
+/** How far back a declaration's start is looked for. */
+const LOOK_BACK = 160;
+
 /**
  * Whether the file declares a function that `name` calls: a function
- * declaration, a method, or a variable or property given a function.
+ * declaration, a method, or a variable or property given a function. Each
+ * occurrence of the name is read in place (no regular expression is built
+ * per name: a file calls hundreds of names).
  */
 function declaresFunction(text: string, name: string): boolean {
   if (KEYWORDS.has(name)) return false;
   // The call itself is one occurrence; a declaration needs another.
   const first = text.indexOf(name);
   if (first < 0 || text.indexOf(name, first + name.length) < 0) return false;
-  const n = name.replace(/\$/g, '\\$');
-  return new RegExp(
-    `\\bfunction\\s*\\*?\\s*${n}(?![\\w$])|(?:^|[{};])[ \\t]*(?:(?:public|private|protected|static|async|override|readonly)\\s+)*\\*?\\s*${n}\\s*(?:<[^>]*>)?\\s*\\(|(?<![\\w$.])${n}\\s*[?!]?\\s*[:=]\\s*(?:async\\s*)?(?:function\\b|\\(|[A-Za-z_$][\\w$]*\\s*=>)`,
-    'm',
-  ).test(text);
+  for (let at = first; at >= 0; at = text.indexOf(name, at + 1)) {
+    const end = at + name.length;
+    const after = text.charCodeAt(end);
+    const prev = at > 0 ? text[at - 1]! : '';
+    const before = text.slice(Math.max(0, at - LOOK_BACK), at);
+    if (!isIdentifierChar(after) && BEFORE_FUNCTION_NAME.test(before)) return true;
+    if (/[\w$.]/.test(prev)) continue;
+    AFTER_METHOD_NAME.lastIndex = end;
+    if (AFTER_METHOD_NAME.test(text) && BEFORE_METHOD_NAME.test(before)) return true;
+    AFTER_VARIABLE_NAME.lastIndex = end;
+    if (AFTER_VARIABLE_NAME.test(text)) return true;
+  }
+  return false;
+}
+
+function isIdentifierChar(code: number): boolean {
+  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 36 || code === 95;
 }
 
 /** Names called in `region`: `name(`, `this.name(`, `name<T>(`, and `setTimeout(name`. */
@@ -197,9 +240,9 @@ function failurePathCalls(text: string): boolean {
     if (region === undefined) return true;
     for (const c of region.matchAll(CALLED)) {
       const name = c[1] ?? c[2]!;
-      let declared = known.get(name);
-      if (declared === undefined) known.set(name, (declared = declaresFunction(text, name)));
-      if (declared) return true;
+      let isDeclared = known.get(name);
+      if (isDeclared === undefined) known.set(name, (isDeclared = declaresFunction(text, name)));
+      if (isDeclared) return true;
     }
   }
   return false;
