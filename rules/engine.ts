@@ -31,7 +31,7 @@ export interface LintResult {
   files: string[];
   internalErrors: InternalError[];
   /** Where the time went (for `FAULTLINE_TIMING=1` and the benchmark). */
-  timing?: { loadMs: number; analyseMs: number; parsedFiles: number; skippedFiles: number };
+  timing?: { loadMs: number; analyseMs: number; parsedFiles: number; skippedFiles: number; ruleMs: Record<string, number> };
 }
 
 /** Formats a rule message: `{name}` placeholders take values from `data`. */
@@ -72,6 +72,8 @@ export function analyzeProject(
   root: string,
   rules: readonly Rule[] = allRules,
   model: ProgramModel = new ProgramModel(project, options),
+  /** Adds each rule's milliseconds here, when given. */
+  ruleMs?: Record<string, number>,
 ): { findings: Finding[]; internalErrors: InternalError[] } {
   const findings: Finding[] = [];
   const internalErrors: InternalError[] = [];
@@ -79,11 +81,14 @@ export function analyzeProject(
   for (const { rule, severity } of enabledRules(options, rules)) {
     const reports: RuleReport[] = [];
     const ctx: RuleContext = { files, program: model, options, report: (r) => reports.push(r) };
+    const started = ruleMs ? performance.now() : 0;
     try {
       rule.check(ctx);
     } catch (err) {
       internalErrors.push({ ruleId: rule.id, message: errorText(err) });
       continue;
+    } finally {
+      if (ruleMs) ruleMs[rule.id] = (ruleMs[rule.id] ?? 0) + (performance.now() - started);
     }
     for (const report of reports) {
       if (!wanted.has(report.node.getSourceFile().getFilePath())) continue;
@@ -162,23 +167,30 @@ export function lint(req: LintRequest): LintResult {
   const started = performance.now();
   const projects = loadProjects({ ...req, ...(prefilter ? { prefilter } : {}) });
   const loadedAt = performance.now();
+  const parsedCount = (): number => projects.reduce((n, p) => n + p.project.getSourceFiles().length, 0);
+  const parsedUpFront = parsedCount();
   const findings: Finding[] = [];
   const internalErrors: InternalError[] = [];
   const files: string[] = [];
+  const ruleMs: Record<string, number> = {};
   projects.forEach((loaded, i) => {
     const sourceFiles = loaded.files.map((f) => loaded.project.getSourceFileOrThrow(f));
-    const result = analyzeProject(loaded.project, sourceFiles, req.options, req.cwd);
+    const model = new ProgramModel(loaded.project, req.options, undefined, loaded.unparsed);
+    const result = analyzeProject(loaded.project, sourceFiles, req.options, req.cwd, allRules, model, ruleMs);
     findings.push(...result.findings);
     internalErrors.push(...result.internalErrors);
     files.push(...loaded.files, ...loaded.skippedFiles);
     req.onProgress?.(i + 1, projects.length);
   });
   findings.sort(compareFindings);
+  const parsedAfter = parsedCount();
   const timing = {
     loadMs: Math.round(loadedAt - started),
     analyseMs: Math.round(performance.now() - loadedAt),
-    parsedFiles: projects.reduce((n, p) => n + p.project.getSourceFiles().length, 0),
-    skippedFiles: projects.reduce((n, p) => n + p.skipped, 0),
+    // Counted after the analysis: files parsed on first use included.
+    parsedFiles: parsedAfter,
+    skippedFiles: projects.reduce((n, p) => n + p.skipped, 0) - (parsedAfter - parsedUpFront),
+    ruleMs: Object.fromEntries(Object.entries(ruleMs).map(([id, ms]) => [id, Math.round(ms)])),
   };
   return { findings, files, internalErrors, timing };
 }

@@ -372,8 +372,12 @@ new Worker('charges', async (job) => {
     return {
       module: (m) => CONSUMER_MODULES.has(m) || registrations.some((r) => r.module === m),
       words: registrations.map((r) => r.name.split('.').pop()!),
+      // The fix imports `runOnce` from the project's own helper module wherever it is (`findHelper`).
+      alsoParse: ['runOnce'],
       importDepth: MAX_DEPTH + 1,
       namesFiles: true,
+      // Calls are followed through a member's declared type to a class of ours (`this.repo.insert()`), never to an interface.
+      typeImportsOfClassesOnly: true,
     };
   },
   check(ctx) {

@@ -90,7 +90,8 @@ export function runLint(opts: LintCommandOptions, io: CommandIO, deps: EngineDep
   if (progress) io.stderr('\r\u001b[K');
   if (process.env.FAULTLINE_TIMING && result.timing) {
     const t = result.timing;
-    io.stderr(`faultline: load ${t.loadMs} ms (${t.parsedFiles} files parsed, ${t.skippedFiles} skipped by the prefilter), analysis ${t.analyseMs} ms\n`);
+    const rules = Object.entries(t.ruleMs).map(([id, ms]) => `${id} ${ms}`).join(', ');
+    io.stderr(`faultline: load ${t.loadMs} ms (${t.parsedFiles} files parsed, ${t.skippedFiles} skipped by the prefilter), analysis ${t.analyseMs} ms (${rules})\n`);
   }
 
   if (opts.fix) {

@@ -132,6 +132,18 @@ describe('selectFilesToParse', () => {
     assert.equal(selectFilesToParse(files, [{ ...test, valueImportsOnly: false }]).selected.size, files.length);
   });
 
+  it('links a type import only to a file that may declare or pass on a class, when asked', () => {
+    const files = write({
+      'c/worker.ts': "import { Worker } from 'bullmq';\nimport type { Repo } from './repo.js';\nimport type { Job } from './dto.js';\nimport type { Other } from './index.js';\n",
+      'c/repo.ts': 'export class Repo { insert() {} }\n',
+      'c/dto.ts': 'export interface Job { id: string }\n',
+      'c/index.ts': "export { Other } from './other.js';\n",
+      'c/other.ts': 'export class Other {}\n',
+    }).filter((f) => f.includes(`${path.sep}c${path.sep}`));
+    const test: Prefilter = { module: (m) => m === 'bullmq', words: [], importDepth: 2, typeImportsOfClassesOnly: true };
+    assert.deepEqual(rel(selectFilesToParse(files, [test]).selected), ['c/index.ts', 'c/other.ts', 'c/repo.ts', 'c/worker.ts']);
+  });
+
   it('keeps processor files that a direct file names by path', () => {
     const files = write({
       'p/start.ts': "import { Worker } from 'bullmq';\nimport * as path from 'node:path';\nnew Worker('q', path.join(__dirname, 'processor.js'));\n",

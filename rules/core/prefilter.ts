@@ -32,7 +32,22 @@ export interface Prefilter extends RelevanceTest {
   importersOf?: 'all' | 'module';
   /** Whether direct files can name other files by path (a BullMQ sandboxed processor: `path.join(__dirname, 'processor.js')`). */
   namesFiles?: boolean;
+  /**
+   * Whether the rule follows a declared type only to a class of ours
+   * (`private readonly repo: OrdersRepository`): then an `import type` links
+   * only to a file that may declare a class, not to one of interfaces.
+   */
+  typeImportsOfClassesOnly?: boolean;
+  /**
+   * Words that make a file worth parsing though not direct: files the rule
+   * looks for across the whole program (the idempotency helper that exports
+   * `runOnce`), whose importers and imports need nothing.
+   */
+  alsoParse?: readonly string[];
 }
+
+/** A file that may declare a class or pass one on (a superset: the word in a comment counts, and any re-export). */
+const MAY_DECLARE_CLASS = /\bclass\b|\bexport\s*(?:\*|\{)|\bexport\s+default\s+[A-Za-z_$]/;
 
 /** Import and re-export specifiers, `require` and dynamic `import()`, read from text without parsing. */
 const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)['"]([^'"\n]+)['"]/g;
@@ -125,6 +140,8 @@ interface FileFacts {
   imports: string[];
   /** The project's files it imports values from (not by `import type` alone). */
   valueImports: string[];
+  /** The project's files it imports values from, or types from when the file may declare a class. */
+  classImports: string[];
   reexports: boolean;
 }
 
@@ -137,6 +154,12 @@ export function selectFilesToParse(
   files: readonly string[],
   tests: readonly Prefilter[],
   resolve: (from: string, spec: string) => string | undefined = specifierResolver({}, undefined, new Set(files)),
+  /**
+   * Whether to select what the files import (`importDepth`). A loader that
+   * parses a file when the analysis first resolves an import to it turns
+   * this off: imports are then parsed only when reached.
+   */
+  followImports = true,
 ): { selected: Set<string>; texts: Map<string, string> } {
   const facts = new Map<string, FileFacts>();
   for (const file of files) {
@@ -155,9 +178,21 @@ export function selectFilesToParse(
       imports.push(target);
       if (!i.typeOnly) valueImports.push(target);
     }
-    facts.set(file, { text, specs: found.map((i) => i.spec), imports, valueImports, reexports: REEXPORT.test(text) });
+    facts.set(file, { text, specs: found.map((i) => i.spec), imports, valueImports, classImports: valueImports, reexports: REEXPORT.test(text) });
   }
-  const importersBy = (key: 'imports' | 'valueImports'): Map<string, string[]> => {
+  if (tests.some((t) => t.typeImportsOfClassesOnly && !t.valueImportsOnly)) {
+    const mayDeclareClass = new Map<string, boolean>();
+    const declaresClass = (file: string): boolean => {
+      let v = mayDeclareClass.get(file);
+      if (v === undefined) mayDeclareClass.set(file, (v = MAY_DECLARE_CLASS.test(facts.get(file)?.text ?? 'class')));
+      return v;
+    };
+    for (const f of facts.values()) {
+      const values = new Set(f.valueImports);
+      f.classImports = f.imports.filter((t) => values.has(t) || declaresClass(t));
+    }
+  }
+  const importersBy = (key: 'imports' | 'valueImports' | 'classImports'): Map<string, string[]> => {
     const importers = new Map<string, string[]>();
     for (const [file, f] of facts) {
       for (const t of f[key]) {
@@ -168,14 +203,22 @@ export function selectFilesToParse(
     }
     return importers;
   };
-  const importers = { all: importersBy('imports'), values: undefined as Map<string, string[]> | undefined };
-
+  const graphs = new Map<ImportKind, Map<string, string[]>>();
   const selected = new Set<string>();
   for (const test of tests) {
-    const graph = test.valueImportsOnly ? (importers.values ??= importersBy('valueImports')) : importers.all;
-    for (const file of selectionOf(test, facts, graph, resolve)) selected.add(file);
+    const kind = importKind(test);
+    let graph = graphs.get(kind);
+    if (!graph) graphs.set(kind, (graph = importersBy(kind)));
+    for (const file of selectionOf(followImports ? test : { ...test, importDepth: 0 }, facts, graph, resolve)) selected.add(file);
   }
   return { selected, texts: new Map([...facts].map(([file, f]) => [file, f.text])) };
+}
+
+type ImportKind = 'imports' | 'valueImports' | 'classImports';
+
+/** Which imports link files for a rule. */
+function importKind(test: Prefilter): ImportKind {
+  return test.valueImportsOnly ? 'valueImports' : test.typeImportsOfClassesOnly ? 'classImports' : 'imports';
 }
 
 function selectionOf(test: Prefilter, facts: Map<string, FileFacts>, importers: Map<string, string[]>, resolve: (from: string, spec: string) => string | undefined): Set<string> {
@@ -186,6 +229,7 @@ function selectionOf(test: Prefilter, facts: Map<string, FileFacts>, importers: 
     if (byModule.has(file) || test.words.some((w) => f.text.includes(w)) || test.text?.(f.text)) direct.add(file);
   }
   const selected = new Set(direct);
+  if (test.alsoParse?.length) for (const [file, f] of facts) if (test.alsoParse.some((w) => f.text.includes(w))) selected.add(file);
   // Files that import a direct file, directly or through a re-exporting index (an instance made in one file, used in another).
   for (const file of test.importersOf === 'module' ? byModule : direct) {
     for (const importer of importers.get(file) ?? []) {
@@ -213,8 +257,7 @@ function selectionOf(test: Prefilter, facts: Map<string, FileFacts>, importers: 
   for (let level = 0; level < depth && frontier.length > 0; level++) {
     const next: string[] = [];
     const visit = (file: string, stack: Set<string>): void => {
-      const f = facts.get(file);
-      for (const t of (test.valueImportsOnly ? f?.valueImports : f?.imports) ?? []) {
+      for (const t of facts.get(file)?.[importKind(test)] ?? []) {
         selected.add(t);
         if (facts.get(t)?.reexports && !stack.has(t)) visit(t, new Set([...stack, t]));
         if (!seen.has(t)) {

@@ -35,7 +35,27 @@ export interface TypeRef {
   name: string;
 }
 
-export type ImportBinding = { module: string; name: string; node: Node };
+/** Files read but not parsed, that the analysis may parse when it first reaches one. */
+export interface UnparsedFiles {
+  has(file: string): boolean;
+  parse(file: string): SourceFile | undefined;
+}
+
+export type ImportBinding = { readonly module: string; readonly name: string; readonly node: Node };
+
+/** An import binding whose node is wrapped only when asked for: most files' imports are read for their modules alone. */
+class LazyBinding implements ImportBinding {
+  constructor(
+    readonly module: string,
+    readonly name: string,
+    private readonly sf: SourceFile,
+    private readonly id: ts.Node,
+  ) {}
+
+  get node(): Node {
+    return wrap(this.sf, this.id);
+  }
+}
 
 const MAX_DEPTH = 10;
 
@@ -88,6 +108,21 @@ export class ModelCache {
     this.indexes.clear();
   }
 
+  private quiet = false;
+  /**
+   * Runs `add`, which adds files the cache's facts already allowed for (a
+   * file parsed on first use, whose path module resolution already named):
+   * nothing is cleared.
+   */
+  adding<T>(add: () => T): T {
+    this.quiet = true;
+    try {
+      return add();
+    } finally {
+      this.quiet = false;
+    }
+  }
+
   /** Binds the cache to the project it describes: a cache handed another project (a reloaded tsconfig) starts afresh. */
   attach(project: Project): void {
     if (this.project === project) return;
@@ -97,7 +132,7 @@ export class ModelCache {
     this.watching = typeof factory?.onSourceFileAdded === 'function' && typeof factory.onSourceFileRemoved === 'function';
     if (this.watching) {
       const changed = (): void => {
-        if (this.project === project) this.filesChanged();
+        if (this.project === project && !this.quiet) this.filesChanged();
       };
       factory!.onSourceFileAdded!(changed);
       factory!.onSourceFileRemoved!(changed);
@@ -157,6 +192,8 @@ export class ProgramModel {
     readonly project: Project,
     readonly options: AnalysisOptions,
     readonly cache: ModelCache = new ModelCache(),
+    /** Files of the project read but not parsed (the CLI's prefilter left them out), parsed when resolution first reaches one. */
+    private readonly unparsed?: UnparsedFiles,
   ) {
     cache.attach(project);
   }
@@ -177,29 +214,29 @@ export class ProgramModel {
       if (ts.isImportDeclaration(stmt) && ts.isStringLiteral(stmt.moduleSpecifier) && stmt.importClause) {
         const module = normalizeModule(stmt.moduleSpecifier.text);
         const clause = stmt.importClause;
-        if (clause.name) map.set(clause.name.text, { module, name: 'default', node: wrap(sf, clause.name) });
+        if (clause.name) map.set(clause.name.text, new LazyBinding(module, 'default', sf, clause.name));
         const bindings = clause.namedBindings;
         if (bindings && ts.isNamespaceImport(bindings)) {
-          map.set(bindings.name.text, { module, name: '*', node: wrap(sf, bindings.name) });
+          map.set(bindings.name.text, new LazyBinding(module, '*', sf, bindings.name));
         } else if (bindings) {
           for (const el of bindings.elements) {
-            map.set(el.name.text, { module, name: (el.propertyName ?? el.name).text, node: wrap(sf, el.name) });
+            map.set(el.name.text, new LazyBinding(module, (el.propertyName ?? el.name).text, sf, el.name));
           }
         }
       } else if (ts.isImportEqualsDeclaration(stmt) && ts.isExternalModuleReference(stmt.moduleReference)) {
         const expr = stmt.moduleReference.expression;
-        if (ts.isStringLiteral(expr)) map.set(stmt.name.text, { module: normalizeModule(expr.text), name: '*', node: wrap(sf, stmt.name) });
+        if (ts.isStringLiteral(expr)) map.set(stmt.name.text, new LazyBinding(normalizeModule(expr.text), '*', sf, stmt.name));
       } else if (ts.isVariableStatement(stmt)) {
         for (const decl of stmt.declarationList.declarations) {
           const spec = requireSpecifier(decl.initializer);
           if (spec === undefined) continue;
           if (ts.isIdentifier(decl.name)) {
-            map.set(decl.name.text, { module: spec, name: '*', node: wrap(sf, decl.name) });
+            map.set(decl.name.text, new LazyBinding(spec, '*', sf, decl.name));
           } else if (ts.isObjectBindingPattern(decl.name)) {
             for (const el of decl.name.elements) {
               if (!ts.isIdentifier(el.name)) continue;
               const prop = el.propertyName && ts.isIdentifier(el.propertyName) ? el.propertyName.text : el.name.text;
-              map.set(el.name.text, { module: spec, name: prop, node: wrap(sf, el.name) });
+              map.set(el.name.text, new LazyBinding(spec, prop, sf, el.name));
             }
           }
         }
@@ -218,30 +255,69 @@ export class ProgramModel {
    * relative paths, tsconfig `paths`, workspace packages. Library
    * specifiers resolve to nothing (we read them by name).
    */
-  resolveModule(from: SourceFile, specifier: string): SourceFile | undefined {
+  resolveModule(from: SourceFile, specifier: string, load = true): SourceFile | undefined {
+    const file = this.resolveModulePath(from, specifier);
+    return file === undefined ? undefined : this.fileAt(file, load);
+  }
+
+  /**
+   * The path of the project file a module specifier names: one parsed, or
+   * one read but not parsed yet. Resolution does not change when such a
+   * file is parsed later, so it is cached across the whole analysis.
+   */
+  private resolveModulePath(from: SourceFile, specifier: string): string | undefined {
     const key = `${from.getDirectoryPath()}\0${specifier}`;
-    if (this.cache.moduleResolution.has(key)) {
-      const cached = this.cache.moduleResolution.get(key);
-      return cached === undefined ? undefined : this.project.getSourceFile(cached);
-    }
-    let result: SourceFile | undefined;
+    if (this.cache.moduleResolution.has(key)) return this.cache.moduleResolution.get(key);
+    let result: string | undefined;
     if (specifier.startsWith('.')) {
       // Relative imports resolve against the files already loaded: no file-system probing.
-      const base = path.resolve(from.getDirectoryPath(), specifier);
+      const files = this.filesByPath();
+      const base = path.resolve(from.getDirectoryPath(), specifier).replace(/\\/g, '/');
       const stem = base.replace(/\.(m|c)?[jt]sx?$/, '');
-      const candidates = [base, `${stem}.ts`, `${stem}.tsx`, `${stem}.mts`, `${stem}.cts`, `${stem}.js`, `${stem}.mjs`, `${stem}.cjs`, `${stem}.jsx`];
-      for (const dir of [base, stem]) candidates.push(path.join(dir, 'index.ts'), path.join(dir, 'index.tsx'), path.join(dir, 'index.js'));
-      for (const candidate of candidates) {
-        result = this.project.getSourceFile(candidate);
-        if (result) break;
+      for (const candidate of relativeCandidates(base, stem)) {
+        if (files.has(candidate) || this.unparsed?.has(candidate)) {
+          result = candidate;
+          break;
+        }
       }
     } else if (this.hasPathMappings()) {
       // Path aliases (`@app/clients`) are resolved the way the compiler would.
       const resolved = ts.resolveModuleName(specifier, from.getFilePath(), this.project.getCompilerOptions(), ts.sys).resolvedModule;
-      if (resolved && !resolved.isExternalLibraryImport) result = this.project.getSourceFile(resolved.resolvedFileName);
+      if (resolved && !resolved.isExternalLibraryImport) {
+        const file = path.resolve(resolved.resolvedFileName).replace(/\\/g, '/');
+        if (this.filesByPath().has(file) || this.unparsed?.has(file)) result = file;
+        else result = this.project.getSourceFile(resolved.resolvedFileName)?.getFilePath();
+      }
     }
-    this.cache.moduleResolution.set(key, result?.getFilePath());
+    this.cache.moduleResolution.set(key, result);
     return result;
+  }
+
+  /**
+   * The file at a path: one parsed up front, else (with `load`) one parsed
+   * now from the text the loader read. Without `load`, files parsed on first
+   * use are not returned either, so that what a prefilter-like test
+   * (`Relevance`) sees does not depend on what other rules reached first.
+   */
+  fileAt(file: string, load = true): SourceFile | undefined {
+    const parsed = this.filesByPath().get(file);
+    if (parsed || !this.unparsed) return parsed ?? this.project.getSourceFile(file);
+    if (!load) return undefined;
+    let late = this.parsedLate.get(file);
+    if (late === undefined && this.unparsed.has(file)) {
+      late = this.cache.adding(() => this.unparsed!.parse(file));
+      if (late) this.parsedLate.set(file, late);
+    }
+    return late;
+  }
+
+  private readonly parsedLate = new Map<string, SourceFile>();
+  private byPath: { files: SourceFile[]; map: Map<string, SourceFile> } | undefined;
+  /** The project's files parsed up front, by path as ts-morph writes them (absolute, with `/`). */
+  private filesByPath(): Map<string, SourceFile> {
+    const files = this.sourceFiles();
+    if (this.byPath?.files !== files) this.byPath = { files, map: new Map(files.map((f) => [f.getFilePath() as string, f])) };
+    return this.byPath.map;
   }
 
   private pathMappings: boolean | undefined;
@@ -505,7 +581,7 @@ export class ProgramModel {
     const sf = decl.getSourceFile();
     if (Node.isIdentifier(typeName)) {
       const binding = this.imports(sf).get(typeName.getText());
-      if (binding && !this.resolveModule(sf, binding.module)) return { module: binding.module, name: binding.name === 'default' ? typeName.getText() : binding.name };
+      if (binding && this.resolveModulePath(sf, binding.module) === undefined) return { module: binding.module, name: binding.name === 'default' ? typeName.getText() : binding.name };
     } else if (Node.isQualifiedName(typeName)) {
       const left = typeName.getLeft();
       const binding = Node.isIdentifier(left) ? this.imports(sf).get(left.getText()) : undefined;
@@ -513,6 +589,13 @@ export class ProgramModel {
     }
     return undefined;
   }
+}
+
+/** The files a relative specifier may name, in the order the compiler tries them. */
+function* relativeCandidates(base: string, stem: string): Generator<string> {
+  yield base;
+  for (const ext of ['.ts', '.tsx', '.mts', '.cts', '.js', '.mjs', '.cjs', '.jsx']) yield stem + ext;
+  for (const dir of [base, stem]) for (const index of ['/index.ts', '/index.tsx', '/index.js']) yield dir + index;
 }
 
 function hasExportModifier(stmt: ts.Statement): boolean {

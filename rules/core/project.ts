@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { Project, ts } from 'ts-morph';
 import picomatch from 'picomatch';
 import { selectFilesToParse, specifierResolver, type Prefilter } from './prefilter.ts';
+import type { UnparsedFiles } from './program.ts';
 
 /** Extensions Faultline analyses. Declaration files hold no calls worth reporting. */
 const SOURCE_EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'];
@@ -24,6 +25,12 @@ export interface LoadedProject {
   skipped: number;
   /** Files to report on that the prefilter left unparsed: checked, with nothing to report. */
   skippedFiles: string[];
+  /**
+   * The files read but not parsed, which the analysis parses when it first
+   * resolves an import to one (with a prefilter: what the selected files
+   * import is not parsed up front).
+   */
+  unparsed?: UnparsedFiles;
 }
 
 export interface LoadRequest {
@@ -147,7 +154,7 @@ export function loadProjects(req: LoadRequest): LoadedProject[] {
     const parsed = readTsconfig(tsconfig);
     const project = newProject({ ...parsed.options, ...cheapOptions() });
     const all = parsed.fileNames.map((f) => path.resolve(f)).filter((f) => isAnalysableFile(f) && !isIgnored(path.relative(req.cwd, f).split(path.sep).join('/')));
-    const selection = req.prefilter ? selectFilesToParse(all, req.prefilter, specifierResolver(parsed.options, path.dirname(tsconfig), new Set(all))) : undefined;
+    const selection = req.prefilter ? selectFilesToParse(all, req.prefilter, specifierResolver(parsed.options, path.dirname(tsconfig), new Set(all)), false) : undefined;
     const add = (file: string): void => addFile(project, file, selection?.texts.get(file));
     const files: string[] = [];
     const skippedFiles: string[] = [];
@@ -166,19 +173,41 @@ export function loadProjects(req: LoadRequest): LoadedProject[] {
     for (const file of all) {
       if (!claimed.has(file) && (!selection || selection.selected.has(file))) add(file);
     }
-    loaded.push({ tsconfig, project, files, skipped: selection ? all.length - selection.selected.size : 0, skippedFiles });
+    loaded.push({ tsconfig, project, files, skipped: selection ? all.length - selection.selected.size : 0, skippedFiles, ...(selection ? { unparsed: unparsedFiles(project, selection) } : {}) });
   }
 
   // Requested files that no tsconfig includes are analysed as plain files.
   const rest = roots.flatMap(listSourceFiles).filter((f) => keep(f) && !claimed.has(f));
   if (rest.length > 0) {
     const project = newProject({ ...cheapOptions(), target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext });
-    const selection = req.prefilter ? selectFilesToParse(rest, req.prefilter) : undefined;
+    const selection = req.prefilter ? selectFilesToParse(rest, req.prefilter, undefined, false) : undefined;
     const chosen = selection ? rest.filter((f) => selection.selected.has(f)) : rest;
     for (const file of chosen) addFile(project, file, selection?.texts.get(file));
-    loaded.push({ project, files: chosen, skipped: rest.length - chosen.length, skippedFiles: selection ? rest.filter((f) => !selection.selected.has(f)) : [] });
+    loaded.push({
+      project,
+      files: chosen,
+      skipped: rest.length - chosen.length,
+      skippedFiles: selection ? rest.filter((f) => !selection.selected.has(f)) : [],
+      ...(selection ? { unparsed: unparsedFiles(project, selection) } : {}),
+    });
   }
   return loaded;
+}
+
+/** The files a selection read but left out, parsed into the project on first use. */
+function unparsedFiles(project: Project, selection: { selected: Set<string>; texts: Map<string, string> }): UnparsedFiles {
+  // Keyed as ts-morph writes paths (with `/`), which is how the model asks.
+  const texts = new Map<string, { file: string; text: string }>();
+  for (const [file, text] of selection.texts) if (!selection.selected.has(file)) texts.set(file.replace(/\\/g, '/'), { file, text });
+  return {
+    has: (file) => texts.has(file),
+    parse: (file) => {
+      const entry = texts.get(file);
+      if (!entry) return undefined;
+      texts.delete(file);
+      return project.createSourceFile(entry.file, entry.text);
+    },
+  };
 }
 
 /**

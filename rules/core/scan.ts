@@ -112,7 +112,8 @@ export class Relevance {
         if (this.test.valueImportsOnly && isTypeOnlyStatement(stmt)) continue;
         const spec = stmt.moduleSpecifier.text;
         if (spec.startsWith('node:') || this.test.module(spec)) continue;
-        const target = this.model.resolveModule(sf, spec);
+        // Files parsed on first use are left out: relevance is a question about the files parsed up front.
+        const target = this.model.resolveModule(sf, spec, false);
         if (target) out.push(target);
       }
     }

@@ -1,5 +1,5 @@
-import { Node, SyntaxKind } from 'ts-morph';
-import type { ProgramModel } from '../program.ts';
+import { Node, SyntaxKind, ts } from 'ts-morph';
+import { wrap, type ProgramModel } from '../program.ts';
 import { CLAIM_RE, MARKER_RE, READ_RE, classifyCall, exits, isCallLike, type Effect } from './effects.ts';
 import { functionName, projectFunctionOf } from './receivers.ts';
 
@@ -169,26 +169,44 @@ export class FlowAnalysis {
       }
     };
 
-    body.forEachDescendant((node, traversal) => {
-      // Declarations nested in the body run only when called, and calls to them are followed.
-      if (Node.isFunctionDeclaration(node) || Node.isClassDeclaration(node) || Node.isInterfaceDeclaration(node) || Node.isTypeAliasDeclaration(node)) {
-        traversal.skip();
-        return;
-      }
-      if (Node.isIfStatement(node)) this.guardOfIf(node, barriers, guarded, scopeOf);
-      else if (Node.isVariableDeclaration(node)) this.trackRead(node, readVars);
-      else if (isCallLike(node)) {
-        visitCall(node);
-        // Functions of ours passed by reference (`items.forEach(applyItem)`) run too.
-        if (Node.isCallExpression(node)) {
-          for (const arg of node.getArguments()) {
-            if (!Node.isIdentifier(arg) && !Node.isPropertyAccessExpression(arg)) continue;
-            const fn = projectFunctionOf(this.model, arg);
-            if (fn) items.push({ kind: 'follow', node: arg, fn });
+    // Walk the compiler's nodes and wrap only those read below: wrapping every node of a body costs more than the rest.
+    const sf = body.getSourceFile();
+    const visit = (c: ts.Node): void => {
+      switch (c.kind) {
+        // Declarations nested in the body run only when called, and calls to them are followed.
+        case SyntaxKind.FunctionDeclaration:
+        case SyntaxKind.ClassDeclaration:
+        case SyntaxKind.InterfaceDeclaration:
+        case SyntaxKind.TypeAliasDeclaration:
+          return;
+        case SyntaxKind.IfStatement:
+          this.guardOfIf(wrap(sf, c), barriers, guarded, scopeOf);
+          break;
+        case SyntaxKind.VariableDeclaration:
+          this.trackRead(wrap(sf, c), readVars);
+          break;
+        case SyntaxKind.CallExpression:
+        case SyntaxKind.NewExpression:
+        case SyntaxKind.TaggedTemplateExpression: {
+          const node = wrap(sf, c);
+          visitCall(node);
+          // Functions of ours passed by reference (`items.forEach(applyItem)`) run too.
+          if (Node.isCallExpression(node)) {
+            for (const arg of node.getArguments()) {
+              if (!Node.isIdentifier(arg) && !Node.isPropertyAccessExpression(arg)) continue;
+              const fn = projectFunctionOf(this.model, arg);
+              if (fn) items.push({ kind: 'follow', node: arg, fn });
+            }
           }
+          break;
         }
-      } else if (Node.isExpressionStatement(node)) this.readModifyWriteAssignment(node, readVars, items);
-    });
+        case SyntaxKind.ExpressionStatement:
+          this.readModifyWriteAssignment(wrap(sf, c), readVars, items);
+          break;
+      }
+      ts.forEachChild(c, visit);
+    };
+    ts.forEachChild(body.compilerNode, visit);
 
     const isGuarded = (node: Node): boolean => guarded.some((r) => within(node, r)) || barriers.some((b) => node.getStart() >= b.pos && within(node, b.scope));
     const effects: EffectHit[] = [];
