@@ -275,5 +275,6 @@ function selectionOf(test: Prefilter, facts: Map<string, FileFacts>, importers: 
 /** The prefilters of the enabled rules, plus files with suppression comments; undefined when a rule has none (then every file is parsed). */
 export function rulePrefilters(tests: (Prefilter | undefined)[]): Prefilter[] | undefined {
   if (tests.length === 0 || tests.some((t) => t === undefined)) return undefined;
-  return [...(tests as Prefilter[]), { module: () => false, words: ['faultline-disable'] }];
+  // Rules that share a prefilter (the two retry rules) select once.
+  return [...new Set(tests as Prefilter[]), { module: () => false, words: ['faultline-disable'] }];
 }

@@ -9,6 +9,10 @@ export interface FileScan {
   propertyAssignments: ts.BinaryExpression[];
   /** Names of variables initialised by a call (`const api = got.extend(...)`): possible clients called directly. */
   callInitialized: Set<string>;
+  /** `for`, `for…of`, `while` and `do` statements (the retry rules' loops). */
+  loops: (ts.ForStatement | ts.ForOfStatement | ts.WhileStatement | ts.DoStatement)[];
+  /** Function declarations, methods, function expressions and arrow functions. */
+  functions: (ts.FunctionDeclaration | ts.MethodDeclaration | ts.FunctionExpression | ts.ArrowFunction)[];
 }
 
 /**
@@ -17,21 +21,50 @@ export interface FileScan {
  * did not change are not walked again (the language server relies on this).
  */
 const scans = new WeakMap<ts.SourceFile, FileScan>();
+const K = ts.SyntaxKind;
 
 export function scanFile(sf: SourceFile): FileScan {
   const key = sf.compilerNode;
   let scan = scans.get(key);
   if (scan) return scan;
-  scan = { calls: [], news: [], propertyAssignments: [], callInitialized: new Set() };
+  scan = { calls: [], news: [], propertyAssignments: [], callInitialized: new Set(), loops: [], functions: [] };
   const s = scan;
   const visit = (node: ts.Node): void => {
-    if (ts.isCallExpression(node)) s.calls.push(node);
-    else if (ts.isNewExpression(node)) s.news.push(node);
-    else if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer && ts.isCallExpression(node.initializer)) {
-      s.callInitialized.add(node.name.text);
-    }
-    else if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isPropertyAccessExpression(node.left)) {
-      s.propertyAssignments.push(node);
+    switch (node.kind) {
+      case K.CallExpression:
+        s.calls.push(node as ts.CallExpression);
+        break;
+      case K.NewExpression:
+        s.news.push(node as ts.NewExpression);
+        break;
+      case K.VariableDeclaration: {
+        const decl = node as ts.VariableDeclaration;
+        if (ts.isIdentifier(decl.name) && decl.initializer && ts.isCallExpression(decl.initializer)) s.callInitialized.add(decl.name.text);
+        break;
+      }
+      case K.BinaryExpression: {
+        const b = node as ts.BinaryExpression;
+        if (b.operatorToken.kind === K.EqualsToken && ts.isPropertyAccessExpression(b.left)) s.propertyAssignments.push(b);
+        break;
+      }
+      case K.ForStatement:
+      case K.ForOfStatement:
+      case K.WhileStatement:
+      case K.DoStatement:
+        s.loops.push(node as FileScan['loops'][number]);
+        break;
+      case K.FunctionDeclaration:
+      case K.MethodDeclaration:
+      case K.FunctionExpression:
+      case K.ArrowFunction:
+        s.functions.push(node as FileScan['functions'][number]);
+        break;
+      // Types hold no calls, constructions, assignments, loops or functions: not worth a walk.
+      case K.InterfaceDeclaration:
+      case K.TypeAliasDeclaration:
+        return;
+      default:
+        if (node.kind >= K.FirstTypeNode && node.kind <= K.LastTypeNode) return;
     }
     ts.forEachChild(node, visit);
   };

@@ -3,6 +3,7 @@ export { functionName };
 import { Node, SyntaxKind, ts, type SourceFile } from 'ts-morph';
 import type { ProgramModel } from '../program.ts';
 import { wrap } from '../program.ts';
+import { scanFile } from '../scan.ts';
 import { classifySignal } from '../signals.ts';
 import {
   CONST,
@@ -95,19 +96,16 @@ export function candidates(model: ProgramModel, sf: SourceFile): Candidates {
     const loops: ts.Node[] = [];
     const functions: { fn: ts.Node; name: string; isMethod: boolean }[] = [];
     const text = sf.getFullText();
-    const visit = (n: ts.Node): void => {
-      if (ts.isForStatement(n) || ts.isForOfStatement(n) || ts.isWhileStatement(n) || ts.isDoStatement(n)) {
-        if (loopMayRetry(n.statement, text)) loops.push(n);
-      } else if (ts.isFunctionDeclaration(n) || ts.isMethodDeclaration(n) || ts.isFunctionExpression(n) || ts.isArrowFunction(n)) {
-        const name = functionNameOf(n);
-        // The body must mention its own name (a call, or `setTimeout(name, …)`) before it is worth a walk.
-        if (name && n.body && text.slice(n.body.pos, n.body.end).includes(name) && callsItself(n.body, name, ts.isMethodDeclaration(n))) {
-          functions.push({ fn: n, name, isMethod: ts.isMethodDeclaration(n) });
-        }
+    // The file's loops and functions come from the walk every rule shares (scanFile).
+    const scan = scanFile(sf);
+    for (const n of scan.loops) if (loopMayRetry(n.statement, text)) loops.push(n);
+    for (const n of scan.functions) {
+      const name = functionNameOf(n);
+      // The body must mention its own name (a call, or `setTimeout(name, …)`) before it is worth a walk.
+      if (name && n.body && text.slice(n.body.pos, n.body.end).includes(name) && callsItself(n.body, name, ts.isMethodDeclaration(n))) {
+        functions.push({ fn: n, name, isMethod: ts.isMethodDeclaration(n) });
       }
-      ts.forEachChild(n, visit);
-    };
-    visit(sf.compilerNode);
+    }
     return { loops: loops.map((l) => wrap(sf, l)), functions: functions.map((f) => ({ ...f, fn: wrap(sf, f.fn) })) };
   });
 }
