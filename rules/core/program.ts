@@ -540,36 +540,39 @@ export class ProgramModel {
 
   /** `this.http`: the class member's initializer, an assignment in the constructor, or its declared type. */
   private thisMemberOrigin(access: Node, name: string, depth: number): Origin {
-    const cls = access.getFirstAncestor((a) => Node.isClassDeclaration(a) || Node.isClassExpression(a));
-    if (!cls || !(Node.isClassDeclaration(cls) || Node.isClassExpression(cls))) return { kind: 'unknown' };
-    const prop = cls.getProperty(name);
-    if (prop) {
-      const init = prop.getInitializer();
-      if (init) return this.origin(init, depth + 1);
-    }
-    for (const ctor of cls.getConstructors()) {
-      for (const param of ctor.getParameters()) {
-        if (param.getName() === name && param.isParameterProperty()) return this.declarationOrigin(param, depth + 1);
+    // The class is looked through on the compiler's nodes: ts-morph's getProperty wraps every member of the class.
+    const sf = access.getSourceFile();
+    let c: ts.Node | undefined = access.compilerNode.parent;
+    while (c && !ts.isClassDeclaration(c) && !ts.isClassExpression(c)) c = c.parent;
+    if (!c) return { kind: 'unknown' };
+    const members = (c as ts.ClassLikeDeclaration).members;
+    const memberName = (n: ts.PropertyName): string => (ts.isIdentifier(n) || ts.isPrivateIdentifier(n) ? n.text : n.getText(sf.compilerNode));
+    const prop = members.find((m): m is ts.PropertyDeclaration => ts.isPropertyDeclaration(m) && memberName(m.name) === name);
+    if (prop?.initializer) return this.origin(wrap(sf, prop.initializer), depth + 1);
+    for (const ctor of members) {
+      if (!ts.isConstructorDeclaration(ctor)) continue;
+      for (const param of ctor.parameters) {
+        if (ts.isIdentifier(param.name) && param.name.text === name && ts.isParameterPropertyDeclaration(param, ctor)) return this.declarationOrigin(wrap(sf, param), depth + 1);
       }
-      const body = ctor.getBody();
-      if (!body || !Node.isBlock(body)) continue;
-      for (const stmt of body.getStatements()) {
-        if (!Node.isExpressionStatement(stmt)) continue;
-        const e = stmt.getExpression();
-        if (Node.isBinaryExpression(e) && e.getOperatorToken().getKind() === SyntaxKind.EqualsToken) {
-          const left = e.getLeft();
-          if (Node.isPropertyAccessExpression(left) && Node.isThisExpression(left.getExpression()) && left.getName() === name) {
-            return this.origin(e.getRight(), depth + 1);
+      for (const stmt of ctor.body?.statements ?? []) {
+        if (!ts.isExpressionStatement(stmt)) continue;
+        const e = stmt.expression;
+        if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+          const left = e.left;
+          if (ts.isPropertyAccessExpression(left) && left.expression.kind === ts.SyntaxKind.ThisKeyword && memberName(left.name) === name) {
+            return this.origin(wrap(sf, e.right), depth + 1);
           }
         }
       }
     }
     if (prop) {
-      const typeRef = this.typeRefOf(prop);
-      if (typeRef) return { kind: 'typed', type: typeRef, node: prop };
+      const typeRef = this.typeRefOf(wrap(sf, prop));
+      if (typeRef) return { kind: 'typed', type: typeRef, node: wrap(sf, prop) };
     }
-    const method = cls.getMethod(name);
-    if (method) return { kind: 'function', node: method };
+    // The implementation of an overloaded method (the one with a body), else its first declaration.
+    const methods = members.filter((m): m is ts.MethodDeclaration => ts.isMethodDeclaration(m) && memberName(m.name) === name);
+    const method = methods.find((m) => m.body !== undefined) ?? methods[0];
+    if (method) return { kind: 'function', node: wrap(sf, method) };
     return { kind: 'unknown' };
   }
 
@@ -646,9 +649,16 @@ function singleReturnedExpression(fn: Node): Node | undefined {
   if (!(Node.isFunctionDeclaration(fn) || Node.isFunctionExpression(fn) || Node.isArrowFunction(fn) || Node.isMethodDeclaration(fn))) return undefined;
   const body = fn.getBody();
   if (!body || !Node.isBlock(body)) return undefined;
-  const returns = body.getDescendantsOfKind(SyntaxKind.ReturnStatement).filter((r) => r.getFirstAncestor((a) => Node.isFunctionLikeDeclaration(a)) === fn);
-  if (returns.length !== 1) return undefined;
-  return returns[0]!.getExpression();
+  // The function's own returns, found on the compiler's nodes (nested functions' returns are theirs).
+  const returns: ts.ReturnStatement[] = [];
+  const visit = (n: ts.Node): void => {
+    if (ts.isReturnStatement(n)) returns.push(n);
+    if (ts.isFunctionLike(n) || ts.isClassLike(n)) return;
+    ts.forEachChild(n, visit);
+  };
+  ts.forEachChild(body.compilerNode, visit);
+  if (returns.length !== 1 || !returns[0]!.expression) return undefined;
+  return wrap(fn.getSourceFile(), returns[0]!.expression);
 }
 
 /** Names a binding pattern declares, with their binding elements. */
