@@ -381,10 +381,12 @@ export class ProgramModel {
    * outwards (parameters, block and file declarations, imports).
    */
   resolveIdentifier(id: Node): Node | undefined {
-    const name = id.getText();
-    let child: Node = id;
-    for (let scope = id.getParent(); scope; child = scope, scope = scope.getParent()) {
-      const found = declarationIn(scope, child, name);
+    const node = id.compilerNode;
+    const name = ts.isIdentifier(node) ? node.text : id.getText();
+    const sf = id.getSourceFile();
+    // Up the compiler's parents: wrapping each enclosing node of every identifier looked up cost more than the lookups.
+    for (let scope = node.parent; scope; scope = scope.parent) {
+      const found = declarationIn(sf, scope, name);
       if (found) return found;
     }
     return undefined;
@@ -668,10 +670,8 @@ function bindingNames(name: ts.BindingName, out: ts.Identifier[] = []): ts.Ident
   return out;
 }
 
-/** The declaration of `name` that `scope` introduces and that is visible from `child`. */
-function declarationIn(scope: Node, child: Node, name: string): Node | undefined {
-  const sf = scope.getSourceFile();
-  const c = scope.compilerNode;
+/** The declaration of `name` that the compiler node `c` introduces (a scope: a file, block, function, catch clause or loop). */
+function declarationIn(sf: SourceFile, c: ts.Node, name: string): Node | undefined {
   const matchBinding = (binding: ts.BindingName, holder: ts.Node): Node | undefined => {
     if (ts.isIdentifier(binding)) return binding.text === name ? wrap(sf, holder) : undefined;
     for (const id of bindingNames(binding)) if (id.text === name) return wrap(sf, id.parent);
@@ -704,7 +704,6 @@ function declarationIn(scope: Node, child: Node, name: string): Node | undefined
   if (ts.isBlock(c) || ts.isModuleBlock(c)) statements = c.statements;
   else if (ts.isCaseClause(c) || ts.isDefaultClause(c)) statements = c.statements;
   if (!statements) return undefined;
-  void child;
   return declarationInStatements(sf, statements, name, false);
 }
 

@@ -73,7 +73,8 @@ export class TextReplacer {
         if (compilerNode.kind === ts.SyntaxKind.SourceFile || this.hasCompilerNode(compilerNode)) return original.call(this, compilerNode, sourceFile);
         // Creating a wrapper creates its parent's first (recorded first, by this same method).
         const node = original.call(this, compilerNode, sourceFile);
-        const root = rootOf(compilerNode) ?? sourceFile.compilerNode;
+        // The file being wrapped is the node's root (replace forgets a file's wrappers before it swaps the tree).
+        const root = sourceFile?.compilerNode ?? rootOf(compilerNode);
         const list = wrappers.get(root);
         if (list) list.push(node);
         else wrappers.set(root, [node]);
