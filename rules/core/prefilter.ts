@@ -116,8 +116,16 @@ export function specifierResolver(options: ts.CompilerOptions, configDir: string
     const star = pattern.indexOf('*');
     return { prefix: star < 0 ? pattern : pattern.slice(0, star), suffix: star < 0 ? '' : pattern.slice(star + 1), exact: star < 0, targets };
   });
+  // Files of one folder import the same specifiers over and over: resolve each (folder, specifier) once.
+  const relative = new Map<string, string | undefined>();
   return (from, spec) => {
-    if (spec.startsWith('.')) return probe(path.resolve(path.dirname(from), spec), known);
+    if (spec.startsWith('.')) {
+      const dir = path.dirname(from);
+      const key = `${dir}\0${spec}`;
+      let hit = relative.get(key);
+      if (hit === undefined && !relative.has(key)) relative.set(key, (hit = probe(path.resolve(dir, spec), known)));
+      return hit;
+    }
     if (!base) return undefined;
     for (const p of patterns) {
       let matched: string | undefined;

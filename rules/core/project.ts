@@ -142,9 +142,10 @@ export function loadProjects(req: LoadRequest): LoadedProject[] {
   for (const root of roots) {
     if (!fs.existsSync(root)) throw new ProjectLoadError(`no such file or folder: ${root}`);
   }
-  const isIgnored = req.ignore && req.ignore.length > 0 ? picomatch(req.ignore, { dot: true }) : () => false;
+  const ignoreMatcher = req.ignore && req.ignore.length > 0 ? picomatch(req.ignore, { dot: true }) : undefined;
+  const isIgnored = (file: string): boolean => ignoreMatcher !== undefined && ignoreMatcher(path.relative(req.cwd, file).split(path.sep).join('/'));
   const keep = (file: string): boolean =>
-    isAnalysableFile(file) && within(file, roots) && !isIgnored(path.relative(req.cwd, file).split(path.sep).join('/'));
+    isAnalysableFile(file) && within(file, roots) && !isIgnored(file);
 
   const tsconfigs = req.tsconfigs?.length ? req.tsconfigs.map((t) => path.resolve(req.cwd, t)) : discoverTsconfigs(roots);
   const loaded: LoadedProject[] = [];
@@ -153,7 +154,7 @@ export function loadProjects(req: LoadRequest): LoadedProject[] {
     if (!fs.existsSync(tsconfig)) throw new ProjectLoadError(`no such tsconfig: ${tsconfig}`);
     const parsed = readTsconfig(tsconfig);
     const project = newProject({ ...parsed.options, ...cheapOptions() });
-    const all = parsed.fileNames.map((f) => path.resolve(f)).filter((f) => isAnalysableFile(f) && !isIgnored(path.relative(req.cwd, f).split(path.sep).join('/')));
+    const all = parsed.fileNames.map((f) => (path.sep === "/" && path.isAbsolute(f) ? f : path.resolve(f))).filter((f) => isAnalysableFile(f) && !isIgnored(f));
     const selection = req.prefilter ? selectFilesToParse(all, req.prefilter, specifierResolver(parsed.options, path.dirname(tsconfig), new Set(all)), false) : undefined;
     const add = (file: string): void => addFile(project, file, selection?.texts.get(file));
     const files: string[] = [];
