@@ -163,11 +163,14 @@ function fixLoop(initial: LintResult, request: LintRequest, unsafe: boolean, ana
     if (plan.applied.length === 0) break;
     for (const [file, edits] of plan.edits) writeFixed(file, edits);
     applied += plan.applied.length;
-    const changed = [...plan.edits.keys()];
-    const again = analyse({ ...request, paths: changed, onProgress: undefined });
-    const changedSet = new Set(changed);
+    const changed = new Set(plan.edits.keys());
+    // Findings in the files written are stale, and so are those whose fixes edit one of them: a fix
+    // planned against the old text (or to create a helper file that now exists) must be planned again.
+    const stale = result.findings.filter((f) => changed.has(f.location.file) || f.fixes.some((fix) => fix.edits.some((e) => changed.has(e.file))));
+    const reanalysed = new Set([...changed, ...stale.map((f) => f.location.file)]);
+    const again = analyse({ ...request, paths: [...reanalysed], onProgress: undefined });
     result = {
-      findings: [...result.findings.filter((f) => !changedSet.has(f.location.file)), ...again.findings].sort(byLocation),
+      findings: [...result.findings.filter((f) => !reanalysed.has(f.location.file)), ...again.findings].sort(byLocation),
       files: [...new Set([...result.files, ...again.files])],
       internalErrors: dedupeErrors([...result.internalErrors, ...again.internalErrors]),
     };

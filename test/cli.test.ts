@@ -100,6 +100,21 @@ describe('faultline lint (source entry)', () => {
     assert.equal(faultline(dir, ['lint']).code, 0);
   });
 
+  it('--fix --unsafe-fixes creates the idempotency helper once for many handlers', () => {
+    const worker = (queue: string) =>
+      `import { Worker } from 'bullmq';\nimport nodemailer from 'nodemailer';\n\nconst mailer = nodemailer.createTransport({ host: 'smtp.internal' });\n\nexport const ${queue}Worker = new Worker('${queue}', async (job) => {\n  await mailer.sendMail({ to: job.data.to, subject: '${queue}' });\n});\n`;
+    const dir = project({ 'package.json': '{"name": "mailers"}', 'src/welcome.worker.ts': worker('welcome'), 'src/receipt.worker.ts': worker('receipt'), 'src/reminder.worker.ts': worker('reminder') });
+    const r = faultline(dir, ['lint', '--fix', '--unsafe-fixes', '--rule', 'missing-timeout=off']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    // Planned again after the helper exists: each later fix imports it instead of creating it over again.
+    const helper = fs.readFileSync(path.join(dir, 'src/idempotency.ts'), 'utf8');
+    assert.equal(helper.match(/export (async )?function runOnce/g)?.length, 1, helper);
+    for (const name of ['welcome', 'receipt', 'reminder']) {
+      assert.match(fs.readFileSync(path.join(dir, `src/${name}.worker.ts`), 'utf8'), /import \{ runOnce \} from '\.\/idempotency(\.js)?';/);
+    }
+    assert.equal(faultline(dir, ['lint', '--rule', 'missing-timeout=off']).code, 0);
+  });
+
   it('writes SARIF that validates against the 2.1.0 schema, with suppressions', () => {
     const text = `${UNBOUNDED}// faultline-disable-next-line missing-timeout -- health check of a local sidecar\nexport const ping = () => fetch('http://localhost:9000/ping');\n`;
     const dir = project({ 'src/rates.ts': text });
