@@ -153,4 +153,15 @@ describe('selectFilesToParse', () => {
     const test: Prefilter = { module: (m) => m === 'bullmq', words: [], namesFiles: true };
     assert.deepEqual(rel(selectFilesToParse(files, [test]).selected), ['p/processor.ts', 'p/start.ts']);
   });
+
+  it('does not take an import specifier for a processor path: imports are parsed when reached', () => {
+    const files = write({
+      'n/start.ts': "import { Worker } from 'bullmq';\nimport { save } from './repo.js';\nconst dto = require('./dto.js');\nnew Worker('q', './processor.js');\n",
+      'n/processor.ts': 'export default async function (job: unknown) { return job; }\n',
+      'n/repo.ts': 'export const save = () => 1;\n',
+      'n/dto.ts': 'export const dto = 1;\n',
+    }).filter((f) => f.includes(`${path.sep}n${path.sep}`));
+    const test: Prefilter = { module: (m) => m === 'bullmq', words: [], namesFiles: true };
+    assert.deepEqual(rel(selectFilesToParse(files, [test], undefined, false).selected), ['n/processor.ts', 'n/start.ts']);
+  });
 });

@@ -54,6 +54,8 @@ const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)['"]([^'"\n]
 const EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'];
 /** String literals that look like a path to a script: `'./processor.js'`, `` `${__dirname}/worker.ts` ``. */
 const SCRIPT_PATH = /['"`]([^'"`\n]*\.(?:m|c)?[jt]s)['"`]/g;
+/** What stands before a module specifier: `from`, `import` or `import(`, `require(`. */
+const MODULE_SPECIFIER_BEFORE = /(?:\bfrom|\bimport\s*\(?|\brequire\s*\()\s*$/;
 const REEXPORT = /\bexport\s*(?:type\s*)?(?:\*|\{[^}]*\})\s*from\s*['"]/;
 
 /** The module specifiers a file's text names (`node:` prefixes removed). */
@@ -249,7 +251,10 @@ function selectionOf(test: Prefilter, facts: Map<string, FileFacts>, importers: 
   const named: string[] = [];
   if (test.namesFiles) {
     for (const file of direct) {
-      for (const m of facts.get(file)!.text.matchAll(SCRIPT_PATH)) {
+      const text = facts.get(file)!.text;
+      for (const m of text.matchAll(SCRIPT_PATH)) {
+        // An import's specifier names a module, not a script handed to a worker: imports are followed as imports.
+        if (MODULE_SPECIFIER_BEFORE.test(text.slice(Math.max(0, m.index - 24), m.index))) continue;
         const raw = m[1]!.replace(/^\$\{[^}]*\}/, '.');
         const target = resolve(file, raw.startsWith('.') ? raw : `./${raw.replace(/^\/+/, '')}`);
         if (target) named.push(target);

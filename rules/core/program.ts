@@ -266,13 +266,15 @@ export class ProgramModel {
    * file is parsed later, so it is cached across the whole analysis.
    */
   private resolveModulePath(from: SourceFile, specifier: string): string | undefined {
-    const key = `${from.getDirectoryPath()}\0${specifier}`;
+    // ts-morph's getDirectoryPath standardises the path on every call; its file path is already standard.
+    const dir = path.posix.dirname(from.getFilePath());
+    const key = `${dir}\0${specifier}`;
     if (this.cache.moduleResolution.has(key)) return this.cache.moduleResolution.get(key);
     let result: string | undefined;
     if (specifier.startsWith('.')) {
       // Relative imports resolve against the files already loaded: no file-system probing.
       const files = this.filesByPath();
-      const base = path.resolve(from.getDirectoryPath(), specifier).replace(/\\/g, '/');
+      const base = path.resolve(dir, specifier).replace(/\\/g, '/');
       const stem = base.replace(/\.(m|c)?[jt]sx?$/, '');
       for (const candidate of relativeCandidates(base, stem)) {
         if (files.has(candidate) || this.unparsed?.has(candidate)) {

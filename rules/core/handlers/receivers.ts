@@ -1,6 +1,6 @@
 import { functionName } from '../program.ts';
 export { functionName };
-import { Node } from 'ts-morph';
+import { Node, ts } from 'ts-morph';
 import type { Origin, ProgramModel } from '../program.ts';
 
 /**
@@ -35,22 +35,23 @@ export function moduleOfOrigin(origin: Origin, depth = 0): string | undefined {
 
 /** Property names of a callee chain, root first: `this.stripe.charges.create` → `['this', 'stripe', 'charges', 'create']`. */
 export function calleeChain(callee: Node): string[] {
+  // On the compiler's nodes: it runs for every call a handler reaches, and needs names only.
   const out: string[] = [];
-  let cur: Node = callee;
+  let cur: ts.Node = callee.compilerNode;
   for (let i = 0; i < 12; i++) {
-    if (Node.isPropertyAccessExpression(cur)) {
-      out.unshift(cur.getName());
-      cur = cur.getExpression();
-    } else if (Node.isCallExpression(cur)) {
+    if (ts.isPropertyAccessExpression(cur)) {
+      out.unshift(cur.name.text);
+      cur = cur.expression;
+    } else if (ts.isCallExpression(cur)) {
       // `knex('orders').insert(...)`: the call's own callee continues the chain.
-      cur = cur.getExpression();
-    } else if (Node.isNonNullExpression(cur) || Node.isParenthesizedExpression(cur) || Node.isAwaitExpression(cur) || Node.isAsExpression(cur)) {
-      cur = cur.getExpression();
-    } else if (Node.isElementAccessExpression(cur)) {
+      cur = cur.expression;
+    } else if (ts.isNonNullExpression(cur) || ts.isParenthesizedExpression(cur) || ts.isAwaitExpression(cur) || ts.isAsExpression(cur)) {
+      cur = cur.expression;
+    } else if (ts.isElementAccessExpression(cur)) {
       out.unshift('[]');
-      cur = cur.getExpression();
+      cur = cur.expression;
     } else {
-      out.unshift(Node.isThisExpression(cur) ? 'this' : Node.isIdentifier(cur) ? cur.getText() : '?');
+      out.unshift(cur.kind === ts.SyntaxKind.ThisKeyword ? 'this' : ts.isIdentifier(cur) ? cur.text : '?');
       break;
     }
   }
