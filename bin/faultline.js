@@ -29,6 +29,35 @@ function cacheFileFor(file) {
   return path.join(os.tmpdir(), 'faultline-compile-cache', `cli-${key}-${command}.bin`);
 }
 
+/**
+ * Each build, install or Node version writes new caches of about 10 MB: keep
+ * the most recently written few, so that the temporary folder does not fill
+ * up with caches of bundles long gone.
+ */
+const MAX_CACHES = 8;
+function pruneCaches(dir, keep) {
+  const caches = fs
+    .readdirSync(dir)
+    .filter((name) => /^cli-[0-9a-f]+-[a-z]+\.bin$/.test(name))
+    .map((name) => {
+      const file = path.join(dir, name);
+      try {
+        return { file, mtime: fs.statSync(file).mtimeMs };
+      } catch {
+        return undefined;
+      }
+    })
+    .filter((c) => c !== undefined && c.file !== keep)
+    .sort((a, b) => b.mtime - a.mtime);
+  for (const stale of caches.slice(MAX_CACHES - 1)) {
+    try {
+      fs.unlinkSync(stale.file);
+    } catch {
+      // Another process may have removed it first.
+    }
+  }
+}
+
 function runWithCompileCache(file) {
   const vm = require('node:vm');
   const Module = require('node:module');
@@ -48,6 +77,7 @@ function runWithCompileCache(file) {
         const temp = `${cacheFile}.${process.pid}.tmp`;
         fs.writeFileSync(temp, script.createCachedData());
         fs.renameSync(temp, cacheFile);
+        pruneCaches(path.dirname(cacheFile), cacheFile);
       } catch {
         // A cache that cannot be written costs the next run its compile, nothing else.
       }

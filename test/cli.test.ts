@@ -182,5 +182,18 @@ describe('bin/faultline.js (esbuild bundle)', () => {
     const broken = lint({});
     for (const r of [first, second, broken]) assert.deepEqual([r.code, r.stdout, r.stderr], [plain.code, plain.stdout, plain.stderr]);
     assert.ok(fs.statSync(cacheFile).size > 100_000, 'a cache V8 rejects is written again');
+    // Caches of bundles long gone (other builds, installs, Node versions) are pruned when one is written.
+    const old = Date.now() / 1000 - 86_400;
+    for (let i = 0; i < 12; i++) {
+      const stale = path.join(cacheDir, `cli-${String(i).padStart(24, '0')}-lint.bin`);
+      fs.writeFileSync(stale, 'stale');
+      fs.utimesSync(stale, old + i, old + i);
+    }
+    fs.writeFileSync(cacheFile, 'not a code cache');
+    assert.equal(lint({}).code, plain.code);
+    const left = fs.readdirSync(cacheDir);
+    assert.equal(left.length, 8, left.join(', '));
+    assert.ok(left.includes(caches[0]!), 'the cache just written stays');
+    assert.ok(!left.includes(`cli-${'0'.repeat(24)}-lint.bin`), 'the oldest caches go');
   });
 });
