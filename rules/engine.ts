@@ -74,13 +74,21 @@ export function analyzeProject(
   model: ProgramModel = new ProgramModel(project, options),
   /** Adds each rule's milliseconds here, when given. */
   ruleMs?: Record<string, number>,
+  /**
+   * Paths whose reports count besides `files`': files of the requested paths
+   * that were not parsed up front and may be parsed when the analysis
+   * reaches them (the CLI's prefilter leaves them out).
+   */
+  alsoReportable?: ReadonlySet<string>,
 ): { findings: Finding[]; internalErrors: InternalError[] } {
   const findings: Finding[] = [];
   const internalErrors: InternalError[] = [];
-  const wanted = new Set(files.map((f) => f.getFilePath()));
+  const upFront = new Set<string>(files.map((f): string => f.getFilePath()));
+  const isReportable = (file: string): boolean => upFront.has(file) || (alsoReportable?.has(file) ?? false);
+  const wanted = { has: isReportable };
   for (const { rule, severity } of enabledRules(options, rules)) {
     const reports: RuleReport[] = [];
-    const ctx: RuleContext = { files, program: model, options, report: (r) => reports.push(r) };
+    const ctx: RuleContext = { files, program: model, options, report: (r) => reports.push(r), isReportable };
     const started = ruleMs ? performance.now() : 0;
     try {
       rule.check(ctx);
@@ -106,7 +114,13 @@ export function analyzeProject(
   // A comment that names a rule switched off is not "unused": the rule did not run.
   const disabledRuleIds = Object.entries(options.rules).filter(([, s]) => s === 'off').map(([id]) => id);
   const suppressionOptions = { disabledRuleIds, ...(options.rules['unused-suppression'] ? { unusedSeverity: options.rules['unused-suppression'] } : {}) };
-  const texts = files.map((f) => ({ file: f.getFilePath(), text: f.getFullText() }));
+  // Suppression comments are read where there are findings: files parsed on first use included.
+  const texts: { file: string; text: string }[] = files.map((f) => ({ file: f.getFilePath(), text: f.getFullText() }));
+  for (const file of new Set(findings.map((f) => f.location.file))) {
+    if (upFront.has(file)) continue;
+    const late = project.getSourceFile(file as string);
+    if (late) texts.push({ file, text: late.getFullText() });
+  }
   return { findings: applySuppressions(findings, texts, root, suppressionOptions), internalErrors };
 }
 
@@ -176,7 +190,7 @@ export function lint(req: LintRequest): LintResult {
   projects.forEach((loaded, i) => {
     const sourceFiles = loaded.files.map((f) => loaded.project.getSourceFileOrThrow(f));
     const model = new ProgramModel(loaded.project, req.options, undefined, loaded.unparsed);
-    const result = analyzeProject(loaded.project, sourceFiles, req.options, req.cwd, allRules, model, ruleMs);
+    const result = analyzeProject(loaded.project, sourceFiles, req.options, req.cwd, allRules, model, ruleMs, new Set(loaded.skippedFiles.map((f) => f.replace(/\\/g, '/'))));
     findings.push(...result.findings);
     internalErrors.push(...result.internalErrors);
     files.push(...loaded.files, ...loaded.skippedFiles);

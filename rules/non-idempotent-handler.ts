@@ -88,7 +88,7 @@ function sortHits(hits: EffectHit[]): EffectHit[] {
 
 class Analysis {
   private readonly flow: FlowAnalysis;
-  private readonly wanted: Set<string>;
+  private readonly wanted: { has(file: string): boolean };
 
   constructor(
     private readonly ctx: RuleContext,
@@ -96,7 +96,7 @@ class Analysis {
     private readonly sites: HandlerSite[],
   ) {
     this.flow = new FlowAnalysis(ctx.program, guardNames, MAX_DEPTH, new Set(sites.map((s) => s.root)));
-    this.wanted = new Set(ctx.files.map((f) => f.getFilePath()));
+    this.wanted = { has: (file) => ctx.isReportable(file) };
   }
 
   run(): void {

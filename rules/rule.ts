@@ -27,6 +27,12 @@ export interface RuleContext {
   readonly program: ProgramModel;
   readonly options: AnalysisOptions;
   report(report: RuleReport): void;
+  /**
+   * Whether a report in this file counts: the files to report on, and those
+   * of the requested paths that the CLI parses only when the analysis first
+   * reaches one (a processor in a file only its worker imports).
+   */
+  isReportable(file: string): boolean;
 }
 
 /**

@@ -73,6 +73,20 @@ for (const rule of rules) {
           );
         }
 
+        // Parsing every file finds exactly the same, fixes included: the prefilters, and the files parsed only when
+        // the analysis reaches them, lose nothing.
+        const everything = lint({ paths: [fx.dir], cwd: fx.dir, options: defaultAnalysisOptions(), parseAll: true });
+        const full = (f: (typeof result.findings)[number]) =>
+          JSON.stringify([
+            relPath(fx.dir, f.location.file),
+            f.location.start,
+            f.location.end,
+            f.message,
+            f.related.map((r) => [relPath(fx.dir, r.file), r.start, r.message]),
+            f.fixes.map((x) => [x.title, x.edits.map((e) => [relPath(fx.dir, e.file), e.start, e.end, e.newText])]),
+          ]);
+        assert.deepEqual(result.findings.map(full).sort(), everything.findings.map(full).sort(), `${rule}/${fx.name}: parsing every file finds something else`);
+
         // Each rule alone parses only what its own prefilter selects: it must still find exactly the same.
         for (const alone of allRules) {
           const options = defaultAnalysisOptions();

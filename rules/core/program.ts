@@ -267,7 +267,9 @@ export class ProgramModel {
    */
   private resolveModulePath(from: SourceFile, specifier: string): string | undefined {
     // ts-morph's getDirectoryPath standardises the path on every call; its file path is already standard.
-    const dir = path.posix.dirname(from.getFilePath());
+    const file = from.getFilePath();
+    // At a drive's root (`C:/a.ts`) the folder is `C:/`, not `C:` (the current folder of drive C).
+    const dir = path.posix.dirname(file).replace(/^([A-Za-z]:)$/, '$1/');
     const key = `${dir}\0${specifier}`;
     if (this.cache.moduleResolution.has(key)) return this.cache.moduleResolution.get(key);
     let result: string | undefined;
@@ -277,7 +279,7 @@ export class ProgramModel {
       const base = path.resolve(dir, specifier).replace(/\\/g, '/');
       const stem = base.replace(/\.(m|c)?[jt]sx?$/, '');
       for (const candidate of relativeCandidates(base, stem)) {
-        if (files.has(candidate) || this.unparsed?.has(candidate)) {
+        if (this.isProjectFile(candidate, files)) {
           result = candidate;
           break;
         }
@@ -287,7 +289,7 @@ export class ProgramModel {
       const resolved = ts.resolveModuleName(specifier, from.getFilePath(), this.project.getCompilerOptions(), ts.sys).resolvedModule;
       if (resolved && !resolved.isExternalLibraryImport) {
         const file = path.resolve(resolved.resolvedFileName).replace(/\\/g, '/');
-        if (this.filesByPath().has(file) || this.unparsed?.has(file)) result = file;
+        if (this.isProjectFile(file, this.filesByPath())) result = file;
         else result = this.project.getSourceFile(resolved.resolvedFileName)?.getFilePath();
       }
     }
@@ -314,6 +316,11 @@ export class ProgramModel {
   }
 
   private readonly parsedLate = new Map<string, SourceFile>();
+
+  /** Parsed up front, parsed since on first use, or read and waiting to be. */
+  private isProjectFile(file: string, upFront: Map<string, SourceFile>): boolean {
+    return upFront.has(file) || this.parsedLate.has(file) || (this.unparsed?.has(file) ?? false);
+  }
   private byPath: { files: SourceFile[]; map: Map<string, SourceFile> } | undefined;
   /** The project's files parsed up front, by path as ts-morph writes them (absolute, with `/`). */
   private filesByPath(): Map<string, SourceFile> {

@@ -93,8 +93,8 @@ export function outboundFacts(ctx: ProbeContext): OutboundFacts {
 
 function computeOutbound(ctx: ProbeContext): OutboundFacts {
   const findings = ctx.findings('missing-timeout') ?? [];
-  const inFiles = new Set(ctx.files.map((f) => f.getFilePath()));
-  const inventory = missingTimeoutInventory({ files: ctx.files, program: ctx.model, options: ctx.options, report: () => {} });
+  const inFiles = new Set<string>(ctx.files.map((f) => f.getFilePath()));
+  const inventory = missingTimeoutInventory({ files: ctx.files, program: ctx.model, options: ctx.options, report: () => {}, isReportable: (file) => inFiles.has(file) });
 
   const clients = new Map<Node, OutboundClient>();
   const calls = new Map<Node, OutboundCall>();

@@ -91,7 +91,8 @@ class LibraryCheck {
     const api = 'cockatiel `retry()`';
     const backoff = readOption(this.model, opts, 'backoff');
     if (backoff.kind === 'absent') {
-      const fix = obj ? this.withImports('Set `backoff: new ExponentialBackoff()`', 'safe', 'cockatiel', ['ExponentialBackoff'], (n) => [addProperty(obj, `backoff: new ${n.get('ExponentialBackoff')}()`)]) : undefined;
+      // The options may be an object of another file (`retry(handleAll, retryOptions)`): the import goes where the property does.
+      const fix = obj ? this.withImports('Set `backoff: new ExponentialBackoff()`', 'safe', 'cockatiel', ['ExponentialBackoff'], (n) => [addProperty(obj, `backoff: new ${n.get('ExponentialBackoff')}()`)], obj.getSourceFile()) : undefined;
       this.report('retry-without-backoff', call, 'libraryNoDelay', { api, default: 'without `backoff`, `retry()` uses `ConstantBackoff(0)`', remedy: 'Set `backoff: new ExponentialBackoff()`' }, fix ? [fix] : []);
     } else if (backoff.kind === 'set') {
       const origin = this.model.origin(backoff.node);
@@ -318,8 +319,8 @@ class LibraryCheck {
   }
 
   /** A fix that also imports names from a library (the edits are built with the local names). */
-  private withImports(title: string, applicability: FixPlan['applicability'], module: string, names: string[], build: (local: Map<string, string>) => FixPlan['edits']): FixPlan | undefined {
-    const plan = ensureNamedImports(this.model, this.sf, module, names);
+  private withImports(title: string, applicability: FixPlan['applicability'], module: string, names: string[], build: (local: Map<string, string>) => FixPlan['edits'], file: SourceFile = this.sf): FixPlan | undefined {
+    const plan = ensureNamedImports(this.model, file, module, names);
     if (!plan) return undefined;
     return { title, applicability, edits: [...build(plan.names), ...plan.edits] };
   }
