@@ -88,6 +88,7 @@ export class TextReplacer {
     const existing = this.project.getSourceFile(file);
     if (!existing || !this.factory) return this.project.createSourceFile(file, text, { overwrite: existing !== undefined });
     const old = existing.compilerNode;
+    if (old.text === text) return existing;
     // Forgetting may wrap a parent again (ts-morph looks parents up by wrapping them): those are forgotten in the next pass.
     for (let pass = 0; pass < 100; pass++) {
       const list = this.wrappers.get(old);
@@ -98,8 +99,39 @@ export class TextReplacer {
         if (!node.wasForgotten()) node._forgetOnlyThis();
       }
     }
-    this.factory.replaceCompilerNode(existing, this.factory.createCompilerSourceFileFromText(existing.getFilePath(), text, undefined));
+    const next = this.reparse(old, text) ?? this.factory.createCompilerSourceFileFromText(existing.getFilePath(), text, undefined);
+    this.factory.replaceCompilerNode(existing, next);
     return existing;
+  }
+
+  private version = 0;
+
+  /**
+   * Parses only what changed, as TypeScript's language service does on each
+   * keystroke: the nodes outside the edited span are reused (moved, not made
+   * again), so a keystroke in a big file costs a fraction of its parse and
+   * leaves little for the garbage collector. The old tree is consumed: its
+   * wrappers must be forgotten first. Undefined (parse it whole) when the
+   * compiler refuses.
+   */
+  private reparse(old: ts.SourceFile, text: string): ts.SourceFile | undefined {
+    const before = old.text;
+    // The one span that changed: everything before and after it is the same text.
+    let start = 0;
+    const shorter = Math.min(before.length, text.length);
+    while (start < shorter && before.charCodeAt(start) === text.charCodeAt(start)) start++;
+    let oldEnd = before.length;
+    let newEnd = text.length;
+    while (oldEnd > start && newEnd > start && before.charCodeAt(oldEnd - 1) === text.charCodeAt(newEnd - 1)) {
+      oldEnd--;
+      newEnd--;
+    }
+    try {
+      const range = ts.createTextChangeRange(ts.createTextSpan(start, oldEnd - start), newEnd - start);
+      return ts.updateLanguageServiceSourceFile(old, ts.ScriptSnapshot.fromString(text), `faultline-${++this.version}`, range);
+    } catch {
+      return undefined;
+    }
   }
 }
 

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { Node } from 'ts-morph';
+import { Node, ts } from 'ts-morph';
 import { analyzeProject } from '../../rules/engine.ts';
 import { ModelCache, ProgramModel } from '../../rules/core/program.ts';
 import { allRules } from '../../rules/index.ts';
@@ -62,6 +62,61 @@ describe('ProjectHost: replacing an edited file', () => {
       // Nodes of the new text wrap the new compiler nodes.
       const call = first.sf.getDescendants().find((n) => Node.isCallExpression(n));
       assert.ok(call && text.includes(call.getText()));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('parses an edit incrementally into the same tree a fresh parse gives, through syntax errors mid-typing', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'faultline-host-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'NodeNext' }, include: ['src'] }));
+      fs.mkdirSync(path.join(dir, 'src'));
+      const file = path.join(dir, 'src', 'a.ts');
+      fs.writeFileSync(file, TEXT);
+      const host = new ProjectHost([dir], () => {});
+      host.workspaceFiles();
+      while (host.loadSome() > 0);
+      const shape = (sf: ts.SourceFile): string[] => {
+        const out: string[] = [];
+        const visit = (n: ts.Node, parent: ts.Node | undefined): void => {
+          assert.equal(n.parent, parent, `parent of ${ts.SyntaxKind[n.kind]} at ${n.pos}`);
+          out.push(`${ts.SyntaxKind[n.kind]}@${n.pos}-${n.end}`);
+          ts.forEachChild(n, (c) => visit(c, n));
+        };
+        ts.forEachChild(sf, (c) => visit(c, sf));
+        return out;
+      };
+      // Typing the signal option into the fetch call one character at a time, then deleting it again.
+      const anchor = TEXT.indexOf('`);') + 1;
+      const typed = ', { signal: AbortSignal.timeout(5_000) }';
+      const texts: string[] = [];
+      for (let i = 1; i <= typed.length; i++) texts.push(TEXT.slice(0, anchor) + typed.slice(0, i) + TEXT.slice(anchor));
+      for (let i = typed.length - 1; i >= 0; i--) texts.push(TEXT.slice(0, anchor) + typed.slice(0, i) + TEXT.slice(anchor));
+      texts.push(`// header\n${TEXT}`, TEXT.replace('export async function', 'async function'), TEXT);
+      for (const text of texts) {
+        const updated = host.update(file, text);
+        assert.ok('sf' in updated);
+        const fresh = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
+        assert.deepEqual(shape(updated.sf.compilerNode), shape(fresh), `the tree after editing to:\n${text}`);
+        assert.equal(updated.sf.getFullText(), text);
+      }
+      // Reused, not made again: the import at the top survives an edit at the bottom.
+      const top = (host.update(file, TEXT) as { sf: { compilerNode: ts.SourceFile } }).sf.compilerNode.statements[0];
+      const after = host.update(file, `${TEXT}// more\n`);
+      assert.ok('sf' in after);
+      assert.equal(after.sf.compilerNode.statements[0], top, 'the unchanged statement is the same node');
+      // The findings of the last text, analysed on the reused tree, are a fresh project's.
+      const last = host.update(file, `${TEXT} `);
+      assert.ok('sf' in last);
+      const findings = analyzeProject(last.hosted.project, [last.sf], OPTIONS, dir, allRules, new ProgramModel(last.hosted.project, OPTIONS)).findings;
+      assert.deepEqual(
+        findings.map((f) => [f.ruleId, f.messageId, f.location.start]),
+        [
+          ['missing-timeout', 'clientNoDeadline', TEXT.indexOf('axios.create')],
+          ['missing-timeout', 'noDeadline', TEXT.indexOf('fetch(')],
+        ],
+      );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
