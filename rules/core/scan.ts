@@ -27,50 +27,85 @@ export function scanFile(sf: SourceFile): FileScan {
   const key = sf.compilerNode;
   let scan = scans.get(key);
   if (scan) return scan;
-  scan = { calls: [], news: [], propertyAssignments: [], callInitialized: new Set(), loops: [], functions: [] };
-  const s = scan;
-  const visit = (node: ts.Node): void => {
-    switch (node.kind) {
-      case K.CallExpression:
-        s.calls.push(node as ts.CallExpression);
-        break;
-      case K.NewExpression:
-        s.news.push(node as ts.NewExpression);
-        break;
-      case K.VariableDeclaration: {
-        const decl = node as ts.VariableDeclaration;
-        if (ts.isIdentifier(decl.name) && decl.initializer && ts.isCallExpression(decl.initializer)) s.callInitialized.add(decl.name.text);
-        break;
+  const statements = key.statements;
+  if (statements.length < STATEMENT_SCANS_FROM) {
+    scan = emptyScan();
+    const s = scan;
+    ts.forEachChild(key, (n) => visitForScan(n, s));
+  } else {
+    // A big file, edited: the language server reparses it incrementally, and the statements outside the edit
+    // are the same nodes as before. Their walks are kept per statement and reused.
+    scan = emptyScan();
+    for (const stmt of statements) {
+      let part = statementScans.get(stmt);
+      if (!part) {
+        part = emptyScan();
+        visitForScan(stmt, part);
+        statementScans.set(stmt, part);
       }
-      case K.BinaryExpression: {
-        const b = node as ts.BinaryExpression;
-        if (b.operatorToken.kind === K.EqualsToken && ts.isPropertyAccessExpression(b.left)) s.propertyAssignments.push(b);
-        break;
-      }
-      case K.ForStatement:
-      case K.ForOfStatement:
-      case K.WhileStatement:
-      case K.DoStatement:
-        s.loops.push(node as FileScan['loops'][number]);
-        break;
-      case K.FunctionDeclaration:
-      case K.MethodDeclaration:
-      case K.FunctionExpression:
-      case K.ArrowFunction:
-        s.functions.push(node as FileScan['functions'][number]);
-        break;
-      // Types hold no calls, constructions, assignments, loops or functions: not worth a walk.
-      case K.InterfaceDeclaration:
-      case K.TypeAliasDeclaration:
-        return;
-      default:
-        if (node.kind >= K.FirstTypeNode && node.kind <= K.LastTypeNode) return;
+      append(scan, part);
     }
-    ts.forEachChild(node, visit);
-  };
-  visit(key);
+    // The end-of-file token holds nothing a scan collects.
+  }
   scans.set(key, scan);
   return scan;
+}
+
+/** Files with at least this many statements are scanned statement by statement (see scanFile). */
+const STATEMENT_SCANS_FROM = 64;
+const statementScans = new WeakMap<ts.Statement, FileScan>();
+
+function emptyScan(): FileScan {
+  return { calls: [], news: [], propertyAssignments: [], callInitialized: new Set(), loops: [], functions: [] };
+}
+
+function append(to: FileScan, part: FileScan): void {
+  for (const c of part.calls) to.calls.push(c);
+  for (const n of part.news) to.news.push(n);
+  for (const a of part.propertyAssignments) to.propertyAssignments.push(a);
+  for (const name of part.callInitialized) to.callInitialized.add(name);
+  for (const l of part.loops) to.loops.push(l);
+  for (const f of part.functions) to.functions.push(f);
+}
+
+function visitForScan(node: ts.Node, s: FileScan): void {
+  switch (node.kind) {
+    case K.CallExpression:
+      s.calls.push(node as ts.CallExpression);
+      break;
+    case K.NewExpression:
+      s.news.push(node as ts.NewExpression);
+      break;
+    case K.VariableDeclaration: {
+      const decl = node as ts.VariableDeclaration;
+      if (ts.isIdentifier(decl.name) && decl.initializer && ts.isCallExpression(decl.initializer)) s.callInitialized.add(decl.name.text);
+      break;
+    }
+    case K.BinaryExpression: {
+      const b = node as ts.BinaryExpression;
+      if (b.operatorToken.kind === K.EqualsToken && ts.isPropertyAccessExpression(b.left)) s.propertyAssignments.push(b);
+      break;
+    }
+    case K.ForStatement:
+    case K.ForOfStatement:
+    case K.WhileStatement:
+    case K.DoStatement:
+      s.loops.push(node as FileScan['loops'][number]);
+      break;
+    case K.FunctionDeclaration:
+    case K.MethodDeclaration:
+    case K.FunctionExpression:
+    case K.ArrowFunction:
+      s.functions.push(node as FileScan['functions'][number]);
+      break;
+    // Types hold no calls, constructions, assignments, loops or functions: not worth a walk.
+    case K.InterfaceDeclaration:
+    case K.TypeAliasDeclaration:
+      return;
+    default:
+      if (node.kind >= K.FirstTypeNode && node.kind <= K.LastTypeNode) return;
+  }
+  ts.forEachChild(node, (c) => visitForScan(c, s));
 }
 
 export interface RelevanceTest {
@@ -130,7 +165,7 @@ export class Relevance {
   /** The files of ours a file imports or re-exports. */
   projectImports(sf: SourceFile): SourceFile[] {
     return this.projectImportPaths(sf)
-      .map((p) => this.model.project.getSourceFile(p))
+      .map((p) => this.model.fileAt(p, false))
       .filter((t): t is SourceFile => t !== undefined);
   }
 

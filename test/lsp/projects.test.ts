@@ -121,4 +121,36 @@ describe('ProjectHost: replacing an edited file', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('analyses a big file after incremental edits as a fresh project would (statements outside the edit keep their scans)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'faultline-host-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'NodeNext' }, include: ['src'] }));
+      fs.mkdirSync(path.join(dir, 'src'));
+      const file = path.join(dir, 'src', 'big.ts');
+      const section = (i: number, bounded: boolean) =>
+        `export async function load${i}(id: string): Promise<unknown> {\n  const res = await fetch(\`https://orders.internal/${i}/\${id}\`${bounded ? ', { signal: AbortSignal.timeout(2_000) }' : ''});\n  return res.json();\n}\n`;
+      const big = (unbounded: Set<number>) => Array.from({ length: 90 }, (_, i) => section(i, !unbounded.has(i))).join('\n');
+      fs.writeFileSync(file, big(new Set([3])));
+      const host = new ProjectHost([dir], () => {});
+      host.workspaceFiles();
+      while (host.loadSome() > 0);
+      const analyse = (h: ProjectHost, text: string) => {
+        const u = h.update(file, text);
+        assert.ok('sf' in u);
+        return analyzeProject(u.hosted.project, [u.sf], OPTIONS, dir, allRules, new ProgramModel(u.hosted.project, OPTIONS)).findings;
+      };
+      for (const unbounded of [new Set([3]), new Set([3, 50]), new Set([50]), new Set([50, 89]), new Set<number>()]) {
+        const text = big(unbounded);
+        const findings = analyse(host, text);
+        const fresh = new ProjectHost([dir], () => {});
+        fresh.workspaceFiles();
+        while (fresh.loadSome() > 0);
+        assert.deepEqual(findings, analyse(fresh, text));
+        assert.equal(findings.length, unbounded.size);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
