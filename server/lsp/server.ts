@@ -18,6 +18,7 @@ import {
 } from 'vscode-languageserver/node';
 import { analyzeProject } from '../../rules/engine.ts';
 import { ModelCache, ProgramModel } from '../../rules/core/program.ts';
+import { Relevance } from '../../rules/core/scan.ts';
 import { allRules } from '../../rules/index.ts';
 import type { AnalysisOptions, Finding } from '../../rules/types.ts';
 import { CONFIG_FILE_NAME, ConfigError, parseConfig, parseSeverity } from '../config.ts';
@@ -213,6 +214,54 @@ export function startServer(connection: Connection): void {
     const byKey = new Map<string, Finding>();
     const findings = result.findings.filter((f) => f.location.file === file);
     publish(uri, { version, text, findings, byKey });
+    if (edited.delete(uri)) dependents.add([file]);
+  }
+
+  /**
+   * Files whose findings may depend on one that changed (a client or wrapper
+   * it exports, a re-export): the files that import it, directly or through
+   * a re-exporting index. They are analysed again once typing pauses: open
+   * ones first, closed ones in the background.
+   */
+  const DEPENDENTS_DELAY_MS = 300;
+  const edited = new Set<string>();
+  const dependents = {
+    waiting: new Set<string>(),
+    timer: undefined as NodeJS.Timeout | undefined,
+    add(files: string[]): void {
+      for (const f of files) this.waiting.add(f);
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        const changed = [...this.waiting];
+        this.waiting.clear();
+        try {
+          scheduleDependentsOf(changed);
+        } catch (err) {
+          log(`Faultline: ${(err as Error).stack ?? String(err)}`);
+        }
+      }, DEPENDENTS_DELAY_MS);
+      this.timer.unref();
+    },
+  };
+
+  function scheduleDependentsOf(changed: string[]): void {
+    const closed = new Set<string>();
+    for (const file of changed) {
+      const hosted = host.projectFor(file);
+      const sf = hosted.project.getSourceFile(file);
+      if (!sf) continue;
+      const model = new ProgramModel(hosted.project, optionsFor(hosted), cacheFor(hosted));
+      // Every import counts here, types included: a handler's calls are followed through a declared class.
+      const relevance = new Relevance(model, { module: () => false, words: [] }, 'dependents');
+      for (const importer of relevance.importersOf(sf)) {
+        const dependent = importer.getFilePath();
+        const uri = pathToUri(dependent);
+        if (documents.get(uri)) scheduler.scheduleOpen(uri);
+        else closed.add(dependent);
+      }
+    }
+    if (closed.size > 0) scheduler.scheduleBackground([...closed]);
   }
 
   /** Analyses closed files in one pass per project (the background scan): per-program work is done once, not per file. */
@@ -282,6 +331,7 @@ export function startServer(connection: Connection): void {
       scheduler.reanalyseOpen();
       return;
     }
+    edited.add(e.document.uri);
     scheduler.scheduleOpen(e.document.uri);
   });
   documents.onDidClose((e) => {
@@ -319,6 +369,7 @@ export function startServer(connection: Connection): void {
     }
     scheduler.reanalyseOpen();
     scheduler.scheduleBackground(changed);
+    if (changed.length > 0) dependents.add(changed);
   });
 
   connection.onExecuteCommand(async (params) => {

@@ -222,3 +222,48 @@ describe('language server over stdio', { skip: fs.existsSync(SERVER) ? false : '
     assert.equal(faultline(p.diagnostics).length, 2);
   });
 });
+
+describe('language server: files that depend on an edited one', { skip: fs.existsSync(SERVER) ? false : 'dist/server.js is missing: run `npm run build`' }, () => {
+  const HTTP = "export function getJson(url: string, init?: RequestInit): Promise<Response> {\n  return fetch(url, init);\n}\n";
+  const BOUNDED = "export function getJson(url: string, init?: RequestInit): Promise<Response> {\n  return fetch(url, { ...init, signal: AbortSignal.timeout(5_000) });\n}\n";
+  const USE = "import { getJson } from './http.js';\n\nexport const load = () => getJson('https://orders.internal/today');\n";
+  const CLOSED = "import { getJson } from './http.js';\n\nexport const ping = () => getJson('https://status.internal/ping');\n";
+  let client: LspClient;
+  let dir: string;
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'faultline-lsp-deps-'));
+    fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, target: 'ES2022', module: 'NodeNext' }, include: ['src'] }));
+    fs.mkdirSync(path.join(dir, 'src'));
+    fs.writeFileSync(path.join(dir, 'src', 'http.ts'), HTTP);
+    fs.writeFileSync(path.join(dir, 'src', 'use.ts'), USE);
+    fs.writeFileSync(path.join(dir, 'src', 'closed.ts'), CLOSED);
+    client = new LspClient();
+    await client.initialize(dir);
+  });
+
+  after(async () => {
+    await client.shutdown();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('analyses the open and closed files that import an edited file again once typing pauses', async () => {
+    const http = uriOf(path.join(dir, 'src', 'http.ts'));
+    const use = uriOf(path.join(dir, 'src', 'use.ts'));
+    const closed = uriOf(path.join(dir, 'src', 'closed.ts'));
+    client.open(http, HTTP, 1);
+    client.open(use, USE, 1);
+    const before = await client.diagnosticsFor(use, 1);
+    assert.deepEqual(faultline(before.diagnostics).map((d) => [d.code, d.range.start.line]), [['missing-timeout', 2]], 'the call passes no deadline to the wrapper');
+    await client.diagnostics(closed, (p) => faultline(p.diagnostics).length === 1);
+    const published = client.published.length;
+    // The wrapper now sets a deadline of its own: its callers are fine.
+    client.change(http, 2, [{ text: BOUNDED }]);
+    await client.diagnosticsFor(http, 2);
+    const fresh = (uri: string) => (p: { uri: string; diagnostics: unknown[] }) => client.published.indexOf(p as never) >= published && p.uri === uri;
+    const after = await client.diagnostics(use, (p) => fresh(use)(p));
+    assert.deepEqual(faultline(after.diagnostics), [], 'the open importer is analysed again');
+    const closedAfter = await client.diagnostics(closed, (p) => fresh(closed)(p));
+    assert.deepEqual(faultline(closedAfter.diagnostics), [], 'and so is the closed one');
+  });
+});
