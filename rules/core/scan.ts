@@ -30,8 +30,7 @@ export function scanFile(sf: SourceFile): FileScan {
   const statements = key.statements;
   if (statements.length < STATEMENT_SCANS_FROM) {
     scan = emptyScan();
-    const s = scan;
-    ts.forEachChild(key, (n) => visitForScan(n, s));
+    scanInto(key, scan);
   } else {
     // A big file, edited: the language server reparses it incrementally, and the statements outside the edit
     // are the same nodes as before. Their walks are kept per statement and reused.
@@ -40,7 +39,7 @@ export function scanFile(sf: SourceFile): FileScan {
       let part = statementScans.get(stmt);
       if (!part) {
         part = emptyScan();
-        visitForScan(stmt, part);
+        scanInto(stmt, part, true);
         statementScans.set(stmt, part);
       }
       append(scan, part);
@@ -68,7 +67,17 @@ function append(to: FileScan, part: FileScan): void {
   for (const f of part.functions) to.functions.push(f);
 }
 
-function visitForScan(node: ts.Node, s: FileScan): void {
+/** Walks `root`'s descendants (and `root` itself with `self`) into `s`, with one visitor for the whole walk. */
+function scanInto(root: ts.Node, s: FileScan, self = false): void {
+  const visit = (node: ts.Node): void => {
+    if (collect(node, s)) ts.forEachChild(node, visit);
+  };
+  if (self) visit(root);
+  else ts.forEachChild(root, visit);
+}
+
+/** Records what the scan collects of `node`; false when its subtree is not worth a walk (types). */
+function collect(node: ts.Node, s: FileScan): boolean {
   switch (node.kind) {
     case K.CallExpression:
       s.calls.push(node as ts.CallExpression);
@@ -101,11 +110,11 @@ function visitForScan(node: ts.Node, s: FileScan): void {
     // Types hold no calls, constructions, assignments, loops or functions: not worth a walk.
     case K.InterfaceDeclaration:
     case K.TypeAliasDeclaration:
-      return;
+      return false;
     default:
-      if (node.kind >= K.FirstTypeNode && node.kind <= K.LastTypeNode) return;
+      if (node.kind >= K.FirstTypeNode && node.kind <= K.LastTypeNode) return false;
   }
-  ts.forEachChild(node, (c) => visitForScan(c, s));
+  return true;
 }
 
 export interface RelevanceTest {
