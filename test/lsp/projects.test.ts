@@ -22,17 +22,32 @@ export async function load(id: string): Promise<unknown> {
 }
 `;
 
+/** A workspace folder with a tsconfig over `src/` and one file in it; removed after `body`. */
+function withWorkspace(name: string, text: string, body: (dir: string, file: string) => void): void {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'faultline-host-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'NodeNext' }, include: ['src'] }));
+    fs.mkdirSync(path.join(dir, 'src'));
+    const file = path.join(dir, 'src', name);
+    fs.writeFileSync(file, text);
+    body(dir, file);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A language server's project host over `dir`, with every file loaded. */
+function loadedHost(dir: string): ProjectHost {
+  const host = new ProjectHost([dir], () => {});
+  host.workspaceFiles();
+  while (host.loadSome() > 0);
+  return host;
+}
+
 describe('ProjectHost: replacing an edited file', () => {
   it('forgets the wrappers of the old text, keeps the SourceFile, and analyses the new text as a fresh project would', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'faultline-host-'));
-    try {
-      fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'NodeNext' }, include: ['src'] }));
-      fs.mkdirSync(path.join(dir, 'src'));
-      const file = path.join(dir, 'src', 'a.ts');
-      fs.writeFileSync(file, TEXT);
-      const host = new ProjectHost([dir], () => {});
-      host.workspaceFiles();
-      while (host.loadSome() > 0);
+    withWorkspace('a.ts', TEXT, (dir, file) => {
+      const host = loadedHost(dir);
       const cache = new ModelCache();
       const run = (text: string) => {
         const updated = host.update(file, text);
@@ -50,10 +65,7 @@ describe('ProjectHost: replacing an edited file', () => {
         assert.equal(sf, first.sf, 'the same SourceFile wrapper');
         assert.equal(sf.getFullText(), text);
         // A fresh project with the same text finds the same.
-        const fresh = new ProjectHost([dir], () => {});
-        fresh.workspaceFiles();
-        while (fresh.loadSome() > 0);
-        const u = fresh.update(file, text);
+        const u = loadedHost(dir).update(file, text);
         assert.ok('sf' in u);
         const expected = analyzeProject(u.hosted.project, [u.sf], OPTIONS, dir, allRules, new ProgramModel(u.hosted.project, OPTIONS)).findings;
         assert.deepEqual(findings, expected);
@@ -62,21 +74,12 @@ describe('ProjectHost: replacing an edited file', () => {
       // Nodes of the new text wrap the new compiler nodes.
       const call = first.sf.getDescendants().find((n) => Node.isCallExpression(n));
       assert.ok(call && text.includes(call.getText()));
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('parses an edit incrementally into the same tree a fresh parse gives, through syntax errors mid-typing', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'faultline-host-'));
-    try {
-      fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'NodeNext' }, include: ['src'] }));
-      fs.mkdirSync(path.join(dir, 'src'));
-      const file = path.join(dir, 'src', 'a.ts');
-      fs.writeFileSync(file, TEXT);
-      const host = new ProjectHost([dir], () => {});
-      host.workspaceFiles();
-      while (host.loadSome() > 0);
+    withWorkspace('a.ts', TEXT, (dir, file) => {
+      const host = loadedHost(dir);
       const shape = (sf: ts.SourceFile): string[] => {
         const out: string[] = [];
         const visit = (n: ts.Node, parent: ts.Node | undefined): void => {
@@ -117,24 +120,15 @@ describe('ProjectHost: replacing an edited file', () => {
           ['missing-timeout', 'noDeadline', TEXT.indexOf('fetch(')],
         ],
       );
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('analyses a big file after incremental edits as a fresh project would (statements outside the edit keep their scans)', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'faultline-host-'));
-    try {
-      fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'NodeNext' }, include: ['src'] }));
-      fs.mkdirSync(path.join(dir, 'src'));
-      const file = path.join(dir, 'src', 'big.ts');
-      const section = (i: number, bounded: boolean) =>
-        `export async function load${i}(id: string): Promise<unknown> {\n  const res = await fetch(\`https://orders.internal/${i}/\${id}\`${bounded ? ', { signal: AbortSignal.timeout(2_000) }' : ''});\n  return res.json();\n}\n`;
-      const big = (unbounded: Set<number>) => Array.from({ length: 90 }, (_, i) => section(i, !unbounded.has(i))).join('\n');
-      fs.writeFileSync(file, big(new Set([3])));
-      const host = new ProjectHost([dir], () => {});
-      host.workspaceFiles();
-      while (host.loadSome() > 0);
+    const section = (i: number, bounded: boolean) =>
+      `export async function load${i}(id: string): Promise<unknown> {\n  const res = await fetch(\`https://orders.internal/${i}/\${id}\`${bounded ? ', { signal: AbortSignal.timeout(2_000) }' : ''});\n  return res.json();\n}\n`;
+    const big = (unbounded: Set<number>) => Array.from({ length: 90 }, (_, i) => section(i, !unbounded.has(i))).join('\n');
+    withWorkspace('big.ts', big(new Set([3])), (dir, file) => {
+      const host = loadedHost(dir);
       const analyse = (h: ProjectHost, text: string) => {
         const u = h.update(file, text);
         assert.ok('sf' in u);
@@ -143,14 +137,9 @@ describe('ProjectHost: replacing an edited file', () => {
       for (const unbounded of [new Set([3]), new Set([3, 50]), new Set([50]), new Set([50, 89]), new Set<number>()]) {
         const text = big(unbounded);
         const findings = analyse(host, text);
-        const fresh = new ProjectHost([dir], () => {});
-        fresh.workspaceFiles();
-        while (fresh.loadSome() > 0);
-        assert.deepEqual(findings, analyse(fresh, text));
+        assert.deepEqual(findings, analyse(loadedHost(dir), text));
         assert.equal(findings.length, unbounded.size);
       }
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
