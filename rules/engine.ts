@@ -61,6 +61,18 @@ export function enabledRules(options: AnalysisOptions, rules: readonly Rule[] = 
   return out;
 }
 
+/** What the CLI adds to an analysis of one project. */
+export interface AnalyzeExtras {
+  /** Adds each rule's milliseconds here. */
+  ruleMs?: Record<string, number>;
+  /**
+   * Paths whose reports count besides the files analysed: files of the
+   * requested paths that were not parsed up front and may be parsed when the
+   * analysis reaches them (the CLI's prefilter leaves them out).
+   */
+  alsoReportable?: ReadonlySet<string>;
+}
+
 /**
  * Runs the enabled rules over the files of one ts-morph project. This is the
  * entry point the language server uses on its long-lived projects.
@@ -72,14 +84,7 @@ export function analyzeProject(
   root: string,
   rules: readonly Rule[] = allRules,
   model: ProgramModel = new ProgramModel(project, options),
-  /** Adds each rule's milliseconds here, when given. */
-  ruleMs?: Record<string, number>,
-  /**
-   * Paths whose reports count besides `files`': files of the requested paths
-   * that were not parsed up front and may be parsed when the analysis
-   * reaches them (the CLI's prefilter leaves them out).
-   */
-  alsoReportable?: ReadonlySet<string>,
+  { ruleMs, alsoReportable }: AnalyzeExtras = {},
 ): { findings: Finding[]; internalErrors: InternalError[] } {
   const findings: Finding[] = [];
   const internalErrors: InternalError[] = [];
@@ -190,7 +195,8 @@ export function lint(req: LintRequest): LintResult {
   projects.forEach((loaded, i) => {
     const sourceFiles = loaded.files.map((f) => loaded.project.getSourceFileOrThrow(f));
     const model = new ProgramModel(loaded.project, req.options, undefined, loaded.unparsed);
-    const result = analyzeProject(loaded.project, sourceFiles, req.options, req.cwd, allRules, model, ruleMs, new Set(loaded.skippedFiles.map((f) => f.replace(/\\/g, '/'))));
+    const alsoReportable = new Set(loaded.skippedFiles.map((f) => f.replace(/\\/g, '/')));
+    const result = analyzeProject(loaded.project, sourceFiles, req.options, req.cwd, allRules, model, { ruleMs, alsoReportable });
     findings.push(...result.findings);
     internalErrors.push(...result.internalErrors);
     files.push(...loaded.files, ...loaded.skippedFiles);
