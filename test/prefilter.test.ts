@@ -10,6 +10,8 @@ import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { selectFilesToParse, specifierResolver, textImports, type Prefilter } from '../rules/core/prefilter.ts';
 import { closeOf, mayHoldRetry } from '../rules/core/retry/prefilter.ts';
+import { lint } from '../rules/engine.ts';
+import { defaultAnalysisOptions } from '../rules/types.ts';
 
 describe('closeOf: bracket matching over TypeScript text', () => {
   const close = (text: string): string => text.slice(0, closeOf(text, 0));
@@ -163,5 +165,72 @@ describe('selectFilesToParse', () => {
     }).filter((f) => f.includes(`${path.sep}n${path.sep}`));
     const test: Prefilter = { module: (m) => m === 'bullmq', words: [], namesFiles: true };
     assert.deepEqual(rel(selectFilesToParse(files, [test], undefined, false).selected), ['n/processor.ts', 'n/start.ts']);
+  });
+});
+
+describe('files parsed on first use (the CLI engine)', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'faultline-lazy-'));
+  after(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  it('follows a handler into the classes it is typed with, and leaves files of interfaces unparsed', () => {
+    const files: Record<string, string> = {
+      'package.json': '{ "name": "svc", "dependencies": { "bullmq": "*", "pg": "*" } }\n',
+      'tsconfig.json': '{ "compilerOptions": { "strict": true, "module": "NodeNext", "moduleResolution": "NodeNext", "target": "ES2022" }, "include": ["src"] }\n',
+      'src/worker.ts': [
+        "import { Worker, type Job } from 'bullmq';",
+        "import type { CreateOrder } from './order.dto.js';",
+        "import type { OrdersService } from './orders.service.js';",
+        '',
+        'export function start(service: OrdersService): Worker {',
+        "  return new Worker<CreateOrder>('orders', async (job: Job<CreateOrder>) => {",
+        '    await service.create(job.data);',
+        '  });',
+        '}',
+        '',
+      ].join('\n'),
+      'src/orders.service.ts': [
+        "import type { CreateOrder, Order } from './order.dto.js';",
+        "import type { OrdersRepository } from './orders.repository.js';",
+        '',
+        'export class OrdersService {',
+        '  constructor(private readonly repo: OrdersRepository) {}',
+        '  create(input: CreateOrder): Promise<Order> {',
+        '    return this.repo.insert(input);',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+      'src/orders.repository.ts': [
+        "import type { Pool } from 'pg';",
+        "import type { CreateOrder, Order } from './order.dto.js';",
+        '',
+        'export class OrdersRepository {',
+        '  constructor(private readonly pool: Pool) {}',
+        '  async insert(input: CreateOrder): Promise<Order> {',
+        "    const res = await this.pool.query('INSERT INTO orders (sku) VALUES ($1) RETURNING id, sku', [input.sku]);",
+        '    return res.rows[0];',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+      'src/order.dto.ts': 'export interface CreateOrder {\n  sku: string;\n}\n\nexport interface Order extends CreateOrder {\n  id: string;\n}\n',
+    };
+    for (const [name, text] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
+      fs.writeFileSync(path.join(root, name), text);
+    }
+    const options = defaultAnalysisOptions();
+    options.rules = { 'missing-timeout': 'off', 'retry-without-backoff': 'off', 'unbounded-retry': 'off' };
+    const result = lint({ paths: [root], cwd: root, options });
+    const handler = result.findings.filter((f) => f.ruleId === 'non-idempotent-handler');
+    assert.equal(handler.length, 1, JSON.stringify(result.findings, null, 2));
+    // Reached through the service's typed member: the insert two calls deep.
+    assert.deepEqual(handler[0]!.related?.map((r) => path.basename(r.file)), ['orders.repository.ts']);
+    assert.ok(handler[0]!.fixes?.some((f) => f.edits.some((e) => e.file.endsWith('idempotency.ts'))), 'the guard fix creates the helper');
+    // worker.ts up front; the service and the repository when the analysis follows them. The DTO file holds
+    // interfaces only: neither following a type nor planning the fix's import needs it parsed.
+    assert.equal(result.timing?.parsedFiles, 3);
+    const all = lint({ paths: [root], cwd: root, options, parseAll: true });
+    assert.deepEqual(all.findings, result.findings);
   });
 });

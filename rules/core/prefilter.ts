@@ -47,7 +47,7 @@ export interface Prefilter extends RelevanceTest {
 }
 
 /** A file that may declare a class or pass one on (a superset: the word in a comment counts, and any re-export). */
-const MAY_DECLARE_CLASS = /\bclass\b|\bexport\s*(?:\*|\{)|\bexport\s+default\s+[A-Za-z_$]/;
+export const MAY_DECLARE_CLASS = /\bclass\b|\bexport\s*(?:\*|\{)|\bexport\s+default\s+[A-Za-z_$]/;
 
 /** Import and re-export specifiers, `require` and dynamic `import()`, read from text without parsing. */
 const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)['"]([^'"\n]+)['"]/g;

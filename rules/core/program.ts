@@ -38,6 +38,8 @@ export interface TypeRef {
 /** Files read but not parsed, that the analysis may parse when it first reaches one. */
 export interface UnparsedFiles {
   has(file: string): boolean;
+  /** The text of a file not parsed yet (undefined once parsed, or when unknown). */
+  text(file: string): string | undefined;
   parse(file: string): SourceFile | undefined;
 }
 
@@ -261,11 +263,23 @@ export class ProgramModel {
   }
 
   /**
+   * Whether the project file a module specifier names may hold what `test`
+   * looks for in its text: true for a file already parsed (or unknown), and
+   * for one not parsed yet whose text passes. Lets a rule skip parsing a file
+   * that cannot hold what it follows (a class, for one).
+   */
+  moduleMayHold(from: SourceFile, specifier: string, test: RegExp): boolean {
+    const file = this.resolveModulePath(from, specifier);
+    const text = file === undefined || this.parsedLate.has(file) ? undefined : this.unparsed?.text(file);
+    return text === undefined || test.test(text);
+  }
+
+  /**
    * The path of the project file a module specifier names: one parsed, or
    * one read but not parsed yet. Resolution does not change when such a
    * file is parsed later, so it is cached across the whole analysis.
    */
-  private resolveModulePath(from: SourceFile, specifier: string): string | undefined {
+  resolveModulePath(from: SourceFile, specifier: string): string | undefined {
     // ts-morph's getDirectoryPath standardises the path on every call; its file path is already standard.
     const file = from.getFilePath();
     // At a drive's root (`C:/a.ts`) the folder is `C:/`, not `C:` (the current folder of drive C).

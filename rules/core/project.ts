@@ -202,6 +202,7 @@ function unparsedFiles(project: Project, selection: { selected: Set<string>; tex
   for (const [file, text] of selection.texts) if (!selection.selected.has(file)) texts.set(file.replace(/\\/g, '/'), { file, text });
   return {
     has: (file) => texts.has(file),
+    text: (file) => texts.get(file)?.text,
     parse: (file) => {
       const entry = texts.get(file);
       if (!entry) return undefined;

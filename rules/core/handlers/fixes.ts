@@ -222,8 +222,9 @@ function helperEdits(model: ProgramModel, sf: SourceFile, names: string[]): Text
   const spec = specifierFor(sf, target);
   const imported = new Set<string>();
   for (const decl of sf.getImportDeclarations()) {
-    const resolved = model.resolveModule(sf, decl.getModuleSpecifierValue());
-    if ((resolved?.getFilePath() as string | undefined) !== target && decl.getModuleSpecifierValue() !== spec) continue;
+    // The path alone: parsing every module the file imports to compare it with the helper's would cost a parse each.
+    const resolved = model.resolveModulePath(sf, decl.getModuleSpecifierValue());
+    if (resolved !== target && decl.getModuleSpecifierValue() !== spec) continue;
     for (const n of decl.getNamedImports()) imported.add(n.getName());
   }
   const missing = names.filter((n) => !imported.has(n));

@@ -2,6 +2,7 @@ import { functionName } from '../program.ts';
 export { functionName };
 import { Node, ts } from 'ts-morph';
 import type { Origin, ProgramModel } from '../program.ts';
+import { MAY_DECLARE_CLASS } from '../prefilter.ts';
 
 /**
  * Who a call talks to, answered from import specifiers and type annotations
@@ -120,6 +121,10 @@ export function classNamed(model: ProgramModel, id: Node): Node | undefined {
   const decl = model.resolveIdentifier(id);
   if (!decl) return undefined;
   if (Node.isClassDeclaration(decl)) return decl;
+  // An import from a file of ours that cannot hold a class (a file of interfaces) is not parsed to find that out.
+  const sf = decl.getSourceFile();
+  const imported = Node.isIdentifier(decl) ? model.imports(sf).get(decl.getText()) : undefined;
+  if (imported && imported.node === decl && !model.moduleMayHold(sf, imported.module, MAY_DECLARE_CLASS)) return undefined;
   const origin = model.declarationOrigin(decl, 0);
   return origin.kind === 'class' ? origin.node : undefined;
 }
