@@ -56,7 +56,6 @@ const EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'
 const SCRIPT_PATH = /['"`]([^'"`\n]*\.(?:m|c)?[jt]s)['"`]/g;
 /** What stands before a module specifier: `from`, `import` or `import(`, `require(`. */
 const MODULE_SPECIFIER_BEFORE = /(?:\bfrom|\bimport\s*\(?|\brequire\s*\()\s*$/;
-const REEXPORT = /\bexport\s*(?:type\s*)?(?:\*|\{[^}]*\})\s*from\s*['"]/;
 
 /** The module specifiers a file's text names (`node:` prefixes removed). */
 export function textSpecifiers(text: string): string[] {
@@ -68,6 +67,8 @@ export interface TextImport {
   spec: string;
   /** `import type …`, `import { type A, type B } …`, `export type { … } from`: no runtime value comes through. */
   typeOnly: boolean;
+  /** `export … from`: the file passes the module's exports on. */
+  reexport: boolean;
 }
 
 /** The module specifiers a file's text names, with whether each brings in types only. */
@@ -75,21 +76,42 @@ export function textImports(text: string): TextImport[] {
   const out: TextImport[] = [];
   for (const m of text.matchAll(SPECIFIER)) {
     const spec = m[1]!.startsWith('node:') ? m[1]!.slice(5) : m[1]!;
-    out.push({ spec, typeOnly: m[0].startsWith('from') && isTypeOnlyClause(text, m.index) });
+    const keyword = m[0].startsWith('from') ? statementKeyword(text, m.index) : -1;
+    const reexport = keyword >= 0 && text.startsWith('export', keyword);
+    out.push({ spec, typeOnly: keyword >= 0 && isTypeOnlyClause(text.slice(keyword + 6, m.index)), reexport });
   }
   return out;
 }
 
+/** Where the `import` or `export` keyword of the statement whose `from` is at `fromIndex` starts; -1 when there is none. */
+function statementKeyword(text: string, fromIndex: number): number {
+  let best = -1;
+  for (const word of ['import', 'export']) {
+    // The last whole word before `from` (not `exportedName` or `reimport`).
+    for (let at = text.lastIndexOf(word, fromIndex); at >= 0; at = at > 0 ? text.lastIndexOf(word, at - 1) : -1) {
+      if (at <= best) break;
+      if (!isIdentifierCode(text.charCodeAt(at - 1)) && !isIdentifierCode(text.charCodeAt(at + 6))) {
+        best = at;
+        break;
+      }
+    }
+  }
+  return best;
+}
+
+function isIdentifierCode(code: number): boolean {
+  return (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95 || code === 36;
+}
+
 /**
- * Whether the import or export statement whose `from` is at `fromIndex`
- * names types only. Read backwards to the statement's keyword; whenever the
- * clause is not plainly types (a default import, a namespace, a value
- * binding, anything unexpected), it is not.
+ * Whether an import or export clause (the text between the keyword and
+ * `from`) names types only. Whenever it is not plainly types (a default
+ * import, a namespace, a value binding, anything unexpected), it is not.
  */
-function isTypeOnlyClause(text: string, fromIndex: number): boolean {
-  const start = Math.max(text.lastIndexOf('import', fromIndex), text.lastIndexOf('export', fromIndex));
-  if (start < 0) return false;
-  const clause = text.slice(start + 6, fromIndex).trim();
+function isTypeOnlyClause(raw: string): boolean {
+  // Most clauses bring in a value: no `type` anywhere.
+  if (!raw.includes('type')) return false;
+  const clause = raw.trim();
   // `type { A }`, `type * as ns`, `type A` (a default import of a type).
   if (/^type\s*[{*]|^type\s+[A-Za-z_$][\w$]*$/.test(clause)) return true;
   // `{ type A, type B as C }`: every binding a type.
@@ -188,7 +210,7 @@ export function selectFilesToParse(
       imports.push(target);
       if (!i.typeOnly) valueImports.push(target);
     }
-    facts.set(file, { text, specs: found.map((i) => i.spec), imports, valueImports, classImports: valueImports, reexports: REEXPORT.test(text) });
+    facts.set(file, { text, specs: found.map((i) => i.spec), imports, valueImports, classImports: valueImports, reexports: found.some((i) => i.reexport) });
   }
   if (tests.some((t) => t.typeImportsOfClassesOnly && !t.valueImportsOnly)) {
     const mayDeclareClass = new Map<string, boolean>();
@@ -215,11 +237,12 @@ export function selectFilesToParse(
   };
   const graphs = new Map<ImportKind, Map<string, string[]>>();
   const selected = new Set<string>();
-  for (const test of tests) {
+  // Tests with a finer text test last: it need not run on files already selected (see selectionOf).
+  for (const test of [...tests].sort((a, b) => (a.text ? 1 : 0) - (b.text ? 1 : 0))) {
     const kind = importKind(test);
     let graph = graphs.get(kind);
     if (!graph) graphs.set(kind, (graph = importersBy(kind)));
-    for (const file of selectionOf(followImports ? test : { ...test, importDepth: 0 }, facts, graph, resolve)) selected.add(file);
+    for (const file of selectionOf(followImports ? test : { ...test, importDepth: 0 }, facts, graph, resolve, selected)) selected.add(file);
   }
   return { selected, texts: new Map([...facts].map(([file, f]) => [file, f.text])) };
 }
@@ -231,12 +254,23 @@ function importKind(test: Prefilter): ImportKind {
   return test.valueImportsOnly ? 'valueImports' : test.typeImportsOfClassesOnly ? 'classImports' : 'imports';
 }
 
-function selectionOf(test: Prefilter, facts: Map<string, FileFacts>, importers: Map<string, string[]>, resolve: (from: string, spec: string) => string | undefined): Set<string> {
+function selectionOf(
+  test: Prefilter,
+  facts: Map<string, FileFacts>,
+  importers: Map<string, string[]>,
+  resolve: (from: string, spec: string) => string | undefined,
+  /** Files other tests selected already. */
+  already: ReadonlySet<string>,
+): Set<string> {
+  const depth = test.importDepth ?? 1;
+  // When being direct by text only selects the file itself (it passes nothing on to importers, imports or
+  // named files), the text test is moot for a file selected already: skip it there.
+  const textSelectsOnlyItself = test.importersOf === 'module' && depth === 0 && !test.namesFiles;
   const direct = new Set<string>();
   const byModule = new Set<string>();
   for (const [file, f] of facts) {
     if (f.specs.some((s) => test.module(s))) byModule.add(file);
-    if (byModule.has(file) || test.words.some((w) => f.text.includes(w)) || test.text?.(f.text)) direct.add(file);
+    if (byModule.has(file) || test.words.some((w) => f.text.includes(w)) || (test.text !== undefined && !(textSelectsOnlyItself && already.has(file)) && test.text(f.text))) direct.add(file);
   }
   const selected = new Set(direct);
   if (test.alsoParse?.length) for (const [file, f] of facts) if (test.alsoParse.some((w) => f.text.includes(w))) selected.add(file);
@@ -264,7 +298,6 @@ function selectionOf(test: Prefilter, facts: Map<string, FileFacts>, importers: 
   named.forEach((f) => selected.add(f));
   // What they import: a shared config object, a sleep helper, the functions a handler calls, `importDepth` levels down.
   // A re-exporting index costs no level: it only forwards to the file that holds the code.
-  const depth = test.importDepth ?? 1;
   let frontier = depth > 1 ? [...selected] : [...direct];
   const seen = new Set(frontier);
   for (let level = 0; level < depth && frontier.length > 0; level++) {
