@@ -1,7 +1,7 @@
 import { functionName } from '../program.ts';
 export { functionName };
 import { Node, ts } from 'ts-morph';
-import type { Origin, ProgramModel } from '../program.ts';
+import { wrap, type Origin, type ProgramModel } from '../program.ts';
 import { MAY_DECLARE_CLASS } from '../prefilter.ts';
 
 /**
@@ -116,11 +116,23 @@ export function classOfDeclaredType(model: ProgramModel, decl: Node): Node | und
   return classNamed(model, name);
 }
 
+/** Per analysis: the class each declaration names (a file's members share a few types: `Logger`, `Repository`). */
+const classesNamed = new WeakMap<ProgramModel, Map<Node, Node | undefined>>();
+
 /** The class declaration an identifier names, followed through imports of our files. */
 export function classNamed(model: ProgramModel, id: Node): Node | undefined {
   const decl = model.resolveIdentifier(id);
   if (!decl) return undefined;
   if (Node.isClassDeclaration(decl)) return decl;
+  let known = classesNamed.get(model);
+  if (!known) classesNamed.set(model, (known = new Map()));
+  if (known.has(decl)) return known.get(decl);
+  const cls = classOfDeclaration(model, decl);
+  known.set(decl, cls);
+  return cls;
+}
+
+function classOfDeclaration(model: ProgramModel, decl: Node): Node | undefined {
   // An import from a file of ours that cannot hold a class (a file of interfaces) is not parsed to find that out.
   const sf = decl.getSourceFile();
   const imported = Node.isIdentifier(decl) ? model.imports(sf).get(decl.getText()) : undefined;
@@ -132,14 +144,18 @@ export function classNamed(model: ProgramModel, id: Node): Node | undefined {
 /** A method of a class of ours, looked up through `extends` clauses of ours (three levels). */
 export function methodOf(model: ProgramModel, cls: Node, name: string, depth = 0): Node | undefined {
   if (!Node.isClassDeclaration(cls) || depth > 3) return undefined;
-  const method = cls.getMethod(name);
-  if (method && method.getBody()) return method;
-  const prop = cls.getProperty(name);
-  const init = prop?.getInitializer();
-  if (init && (Node.isArrowFunction(init) || Node.isFunctionExpression(init))) return init;
-  const base = cls.getExtends()?.getExpression();
-  if (base && Node.isIdentifier(base)) {
-    const baseClass = classNamed(model, base);
+  // Read on the compiler's nodes: ts-morph's getMethod wraps every member of the class to find one.
+  const sf = cls.getSourceFile();
+  const members = cls.compilerNode.members;
+  const named = (m: ts.ClassElement): boolean => m.name !== undefined && (ts.isIdentifier(m.name) || ts.isPrivateIdentifier(m.name) || ts.isStringLiteral(m.name)) && m.name.text === name;
+  const method = members.find((m) => ts.isMethodDeclaration(m) && m.body !== undefined && named(m));
+  if (method) return wrap(sf, method);
+  const prop = members.find((m): m is ts.PropertyDeclaration => ts.isPropertyDeclaration(m) && named(m));
+  const init = prop?.initializer;
+  if (init && (ts.isArrowFunction(init) || ts.isFunctionExpression(init))) return wrap(sf, init);
+  const base = cls.compilerNode.heritageClauses?.find((h) => h.token === ts.SyntaxKind.ExtendsKeyword)?.types[0]?.expression;
+  if (base && ts.isIdentifier(base)) {
+    const baseClass = classNamed(model, wrap(sf, base));
     if (baseClass) return methodOf(model, baseClass, name, depth + 1);
   }
   return undefined;
