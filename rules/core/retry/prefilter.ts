@@ -124,36 +124,43 @@ function skipTemplate(text: string, from: number, stack: string[]): number {
   return -1;
 }
 
+/** A parenthesised header from `from` (just past its keyword): its text and where it ends; undefined when its brackets cannot be matched. */
+function headerAt(text: string, from: number): { header: string; end: number } | undefined {
+  const open = text.indexOf('(', from);
+  if (open < 0) return undefined;
+  const close = closeOf(text, open);
+  return close < 0 ? undefined : { header: text.slice(open, close), end: close };
+}
+
+/** The braced block or the one statement that starts at `from` (after white space): its text and where it ends; undefined when its braces cannot be matched. */
+function bodyAt(text: string, from: number): { body: string; end: number } | undefined {
+  const i = skipSpaces(text, from);
+  if (text[i] === '{') {
+    const close = closeOf(text, i);
+    return close < 0 ? undefined : { body: text.slice(i, close), end: close };
+  }
+  const end = Math.min(text.length, i + STATEMENT_REACH);
+  return { body: text.slice(i, end), end };
+}
+
 /**
  * The text a construct governs, from `from` (just past its keyword): a
  * parenthesised header if it has one, then a braced block or one statement.
  * Undefined when the brackets cannot be matched.
  */
 function governed(text: string, from: number, withHeader: boolean): { header: string; body: string } | undefined {
-  let i = from;
-  let header = '';
-  if (withHeader) {
-    const open = text.indexOf('(', i);
-    if (open < 0) return undefined;
-    const close = closeOf(text, open);
-    if (close < 0) return undefined;
-    header = text.slice(open, close);
-    i = close;
-  }
-  while (i < text.length && /\s/.test(text[i]!)) i++;
-  if (text[i] === '{') {
-    const close = closeOf(text, i);
-    return close < 0 ? undefined : { header, body: text.slice(i, close) };
-  }
-  return { header, body: text.slice(i, i + STATEMENT_REACH) };
+  const h = withHeader ? headerAt(text, from) : { header: '', end: from };
+  const b = h && bodyAt(text, h.end);
+  return b && { header: h.header, body: b.body };
 }
 
 /** Whether `region` holds a failure path: a `catch`, a `.then(` (its rejection callback), or an `if` that tests a failure word. */
 function holdsFailurePath(region: string): boolean {
   if (/\bcatch\b|\.then\s*\(/.test(region)) return true;
+  // Only the condition tells a failure check: the body is not read.
   for (const m of region.matchAll(/\bif\s*\(/g)) {
-    const g = governed(region, m.index! + 2, true);
-    if (!g || FAILURE_WORDS.test(g.header)) return true;
+    const h = headerAt(region, m.index! + 2);
+    if (!h || FAILURE_WORDS.test(h.header)) return true;
   }
   return false;
 }
@@ -313,10 +320,11 @@ function failurePathCalls(text: string): boolean {
     } else if (word === 'catch') {
       region = governed(text, at + 5, /^\s*\(/.test(text.slice(at + 5)))?.body;
     } else {
-      const g = governed(text, at + 2, true);
-      // An `if` on something else is no failure path, nor is its else branch.
-      if (g && !FAILURE_WORDS.test(g.header)) continue;
-      region = g ? g.body + elseBranch(text, text.indexOf(g.body, at) + g.body.length) : undefined;
+      const h = headerAt(text, at + 2);
+      // An `if` on something else is no failure path, nor is its else branch: its body is not even read.
+      if (h && !FAILURE_WORDS.test(h.header)) continue;
+      const b = h && bodyAt(text, h.end);
+      region = b ? b.body + elseBranch(text, b.end) : undefined;
     }
     if (region === undefined) return true;
     for (const c of region.matchAll(CALLED)) {
