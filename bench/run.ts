@@ -245,7 +245,7 @@ async function checkPrefilters(): Promise<{ files: number; parsedWith: number; p
   const filtered = await runProcess(args, undefined, timing);
   const all = await runProcess(args, undefined, { ...timing, FAULTLINE_PARSE_ALL: '1' });
   const parsed = (r: ProcessRun): [number, number] => {
-    const m = /\((\d+) files parsed, (\d+) skipped/.exec(r.stderr);
+    const m = /(\d+) files parsed, (\d+) skipped/.exec(r.stderr);
     if (!m) throw new BenchError(`FAULTLINE_TIMING printed no file counts: ${r.stderr.slice(-500)}`);
     return [Number(m[1]), Number(m[2])];
   };

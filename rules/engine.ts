@@ -31,7 +31,7 @@ export interface LintResult {
   files: string[];
   internalErrors: InternalError[];
   /** Where the time went (for `FAULTLINE_TIMING=1` and the benchmark). */
-  timing?: { loadMs: number; analyseMs: number; parsedFiles: number; skippedFiles: number; ruleMs: Record<string, number> };
+  timing?: { loadMs: number; selectMs: number; analyseMs: number; parsedFiles: number; skippedFiles: number; ruleMs: Record<string, number> };
 }
 
 /** Formats a rule message: `{name}` placeholders take values from `data`. */
@@ -206,6 +206,7 @@ export function lint(req: LintRequest): LintResult {
   const parsedAfter = parsedCount();
   const timing = {
     loadMs: Math.round(loadedAt - started),
+    selectMs: Math.round(projects.reduce((n, p) => n + p.selectMs, 0)),
     analyseMs: Math.round(performance.now() - loadedAt),
     // Counted after the analysis: files parsed on first use included.
     parsedFiles: parsedAfter,

@@ -91,7 +91,7 @@ export function runLint(opts: LintCommandOptions, io: CommandIO, deps: EngineDep
   if (process.env.FAULTLINE_TIMING && result.timing) {
     const t = result.timing;
     const rules = Object.entries(t.ruleMs).map(([id, ms]) => `${id} ${ms}`).join(', ');
-    io.stderr(`faultline: load ${t.loadMs} ms (${t.parsedFiles} files parsed, ${t.skippedFiles} skipped by the prefilter), analysis ${t.analyseMs} ms (${rules})\n`);
+    io.stderr(`faultline: load ${t.loadMs} ms (reading and choosing files ${t.selectMs} ms; ${t.parsedFiles} files parsed, ${t.skippedFiles} skipped by the prefilter), analysis ${t.analyseMs} ms (${rules})\n`);
   }
 
   if (opts.fix) {

@@ -25,6 +25,8 @@ export interface LoadedProject {
   skipped: number;
   /** Files to report on that the prefilter left unparsed: checked, with nothing to report. */
   skippedFiles: string[];
+  /** Milliseconds spent reading the files and choosing which to parse. */
+  selectMs: number;
   /**
    * The files read but not parsed, which the analysis parses when it first
    * resolves an import to one (with a prefilter: what the selected files
@@ -155,7 +157,9 @@ export function loadProjects(req: LoadRequest): LoadedProject[] {
     const parsed = readTsconfig(tsconfig);
     const project = newProject({ ...parsed.options, ...cheapOptions() });
     const all = parsed.fileNames.map((f) => (path.sep === "/" && path.isAbsolute(f) ? f : path.resolve(f))).filter((f) => isAnalysableFile(f) && !isIgnored(f));
+    const selectStart = performance.now();
     const selection = req.prefilter ? selectFilesToParse(all, req.prefilter, specifierResolver(parsed.options, path.dirname(tsconfig), new Set(all)), false) : undefined;
+    const selectMs = performance.now() - selectStart;
     const add = (file: string): void => addFile(project, file, selection?.texts.get(file));
     const files: string[] = [];
     const skippedFiles: string[] = [];
@@ -174,20 +178,23 @@ export function loadProjects(req: LoadRequest): LoadedProject[] {
     for (const file of all) {
       if (!claimed.has(file) && (!selection || selection.selected.has(file))) add(file);
     }
-    loaded.push({ tsconfig, project, files, skipped: selection ? all.length - selection.selected.size : 0, skippedFiles, ...(selection ? { unparsed: unparsedFiles(project, selection) } : {}) });
+    loaded.push({ tsconfig, project, files, skipped: selection ? all.length - selection.selected.size : 0, skippedFiles, selectMs, ...(selection ? { unparsed: unparsedFiles(project, selection) } : {}) });
   }
 
   // Requested files that no tsconfig includes are analysed as plain files.
   const rest = roots.flatMap(listSourceFiles).filter((f) => keep(f) && !claimed.has(f));
   if (rest.length > 0) {
     const project = newProject({ ...cheapOptions(), target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext });
+    const selectStart = performance.now();
     const selection = req.prefilter ? selectFilesToParse(rest, req.prefilter, undefined, false) : undefined;
+    const selectMs = performance.now() - selectStart;
     const chosen = selection ? rest.filter((f) => selection.selected.has(f)) : rest;
     for (const file of chosen) addFile(project, file, selection?.texts.get(file));
     loaded.push({
       project,
       files: chosen,
       skipped: rest.length - chosen.length,
+      selectMs,
       skippedFiles: selection ? rest.filter((f) => !selection.selected.has(f)) : [],
       ...(selection ? { unparsed: unparsedFiles(project, selection) } : {}),
     });
