@@ -68,7 +68,8 @@ function runWithCompileCache(file) {
   } catch {
     cachedData = undefined;
   }
-  const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData });
+  // scripts/build.mjs writes the bundle in ASCII: read as Latin-1 it is the same text, copied rather than decoded.
+  const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'latin1')), { filename: file, cachedData });
   if (cachedData === undefined || script.cachedDataRejected) {
     // Written at exit, so that the cache also holds the functions this run compiled lazily.
     process.once('exit', () => {

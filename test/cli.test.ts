@@ -153,6 +153,9 @@ describe('bin/faultline.js (esbuild bundle)', () => {
     assert.equal(build.status, 0, build.stderr);
     const bin = path.join(REPO, 'bin', 'faultline.js');
     assert.ok(fs.statSync(bin).mode & 0o111, 'bin/faultline.js is executable');
+    // bin/faultline.js reads the bundle as Latin-1, which is the same text only when every byte is ASCII.
+    const bytes = fs.readFileSync(path.join(REPO, 'dist', 'cli.js'));
+    assert.equal(bytes.findIndex((b) => b > 0x7f), -1, 'dist/cli.js is ASCII');
     const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8'));
     const version = faultline(tmpRoot, ['--version'], [bin]);
     assert.deepEqual([version.code, version.stdout], [0, `${pkg.version}\n`]);
