@@ -168,9 +168,7 @@ export interface FixPlan {
 export function findHelper(model: ProgramModel, near: SourceFile): SourceFile | undefined {
   let best: SourceFile | undefined;
   let bestShared = -1;
-  for (const sf of model.sourceFiles()) {
-    const exports = model.cache.memo(sf, 'non-idempotent-handler:exportsRunOnce', () => sf.getFullText().includes('runOnce') && model.exportedDeclaration(sf, 'runOnce') !== undefined);
-    if (!exports) continue;
+  for (const sf of helperModules(model)) {
     const shared = commonPrefix(sf.getFilePath(), near.getFilePath());
     if (shared > bestShared) {
       best = sf;
@@ -178,6 +176,20 @@ export function findHelper(model: ProgramModel, near: SourceFile): SourceFile | 
     }
   }
   return best;
+}
+
+/** Per analysis: the files that export `runOnce` (every unsafe handler's fix looks for one). */
+const helpers = new WeakMap<ProgramModel, SourceFile[]>();
+
+function helperModules(model: ProgramModel): SourceFile[] {
+  let found = helpers.get(model);
+  if (!found) {
+    found = model.sourceFiles().filter((sf) =>
+      model.cache.memo(sf, 'non-idempotent-handler:exportsRunOnce', () => sf.getFullText().includes('runOnce') && model.exportedDeclaration(sf, 'runOnce') !== undefined),
+    );
+    helpers.set(model, found);
+  }
+  return found;
 }
 
 function commonPrefix(a: string, b: string): number {
