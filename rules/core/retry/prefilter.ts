@@ -328,6 +328,9 @@ function failurePathCalls(text: string): boolean {
     }
     if (region === undefined) return true;
     for (const c of region.matchAll(CALLED)) {
+      // A function calls itself by its name, `this.name(` or `setTimeout(name`: a call through another receiver
+      // (`this.logger.warn(`, `res.json(`) is no self-call, whatever the file declares.
+      if (c[2] !== undefined && !selfCallable(region, c.index!)) continue;
       const name = c[1] ?? c[2]!;
       let isDeclared = known.get(name);
       if (isDeclared === undefined) known.set(name, (isDeclared = declaresFunction(text, name)));
@@ -335,6 +338,15 @@ function failurePathCalls(text: string): boolean {
     }
   }
   return false;
+}
+
+/** Whether the call whose name starts at `at` is by the bare name or through `this` (`this.name(`, `this?.name(`). */
+function selfCallable(text: string, at: number): boolean {
+  let i = skipSpacesBack(text, at);
+  if (text[i] !== '.') return true;
+  i = skipSpacesBack(text, i);
+  if (text[i] === '?') i = skipSpacesBack(text, i);
+  return i >= 3 && text.startsWith('this', i - 3) && !isIdentifierChar(text.charCodeAt(i - 4));
 }
 
 /** The else branch that follows an if statement's body ending at `from`; the whole rest when it cannot be told. */
