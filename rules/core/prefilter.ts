@@ -120,6 +120,18 @@ function isTypeOnlyClause(raw: string): boolean {
   return names.length > 0 && names.every((n) => /^type\s+[A-Za-z_$][\w$]*(\s+as\s+[A-Za-z_$][\w$]*)?$/.test(n));
 }
 
+/** `path.resolve(dir, spec)` for an absolute, normalised POSIX folder and a relative specifier, without normalising the whole path again. */
+function joinRelative(dir: string, spec: string): string {
+  if (path.sep !== '/' || !dir.startsWith('/') || spec.includes('\\')) return path.resolve(dir, spec);
+  let out = dir;
+  for (const part of spec.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') out = out.slice(0, Math.max(1, out.lastIndexOf('/'))) || '/';
+    else out = out === '/' ? `/${part}` : `${out}/${part}`;
+  }
+  return out;
+}
+
 function probe(base: string, known: Set<string>): string | undefined {
   if (known.has(base)) return base;
   const stem = base.replace(/\.(m|c)?[jt]sx?$/, '');
@@ -141,13 +153,25 @@ export function specifierResolver(options: ts.CompilerOptions, configDir: string
     return { prefix: star < 0 ? pattern : pattern.slice(0, star), suffix: star < 0 ? '' : pattern.slice(star + 1), exact: star < 0, targets };
   });
   // Files of one folder import the same specifiers over and over: resolve each (folder, specifier) once.
-  const relative = new Map<string, string | undefined>();
+  // A file's imports are asked for one after another: its folder's table is kept at hand.
+  const byFolder = new Map<string, Map<string, string | undefined>>();
+  let lastFrom = '';
+  let lastDir = '';
+  let table = new Map<string, string | undefined>();
   return (from, spec) => {
     if (spec.startsWith('.')) {
-      const dir = path.dirname(from);
-      const key = `${dir}\0${spec}`;
-      let hit = relative.get(key);
-      if (hit === undefined && !relative.has(key)) relative.set(key, (hit = probe(path.resolve(dir, spec), known)));
+      if (from !== lastFrom) {
+        lastFrom = from;
+        const dir = path.dirname(from);
+        if (dir !== lastDir) {
+          lastDir = dir;
+          let t = byFolder.get(dir);
+          if (!t) byFolder.set(dir, (t = new Map()));
+          table = t;
+        }
+      }
+      let hit = table.get(spec);
+      if (hit === undefined && !table.has(spec)) table.set(spec, (hit = probe(joinRelative(lastDir, spec), known)));
       return hit;
     }
     if (!base) return undefined;
