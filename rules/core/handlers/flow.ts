@@ -41,6 +41,14 @@ type Polarity = 'T' | 'F' | 'E';
 type Source = { kind: 'marker' | 'claim' | 'entity'; prop?: string };
 
 const EMPTY: Summary = { effects: [], writes: false, claims: false, readsMarker: false, reads: false };
+
+/** How far down a summary followed calls: it holds at another depth too when that depth leaves as many levels and nothing was cut off. */
+interface Extent {
+  /** Levels of calls followed below the summarised function (0: it follows none). */
+  reach: number;
+  /** Whether a call was left unfollowed because the depth ran out, here or further down. */
+  truncated: boolean;
+}
 /** Names of functions of ours that look something up: `findOrder`, `invoiceExists`, `isProcessed`. */
 const LOOKUP_NAME = /^(find|get|count|exists|has|is|was|select|lookup|load|fetch|read|check)[A-Z_]|^(exists|has)$|(Exists?|Seen|Processed|Handled|Count)$/;
 const COUNT_PROPS = new Set(['length', 'rowCount', 'count', 'affectedRows', 'changes', 'numUpdatedRows', 'numInsertedOrUpdatedRows', 'modifiedCount', 'upsertedCount', 'matchedCount']);
@@ -66,6 +74,9 @@ function within(node: Node, range: { start: number; end: number }): boolean {
 
 export class FlowAnalysis {
   private readonly cache = new Map<Node, Summary[]>();
+  private readonly extents = new WeakMap<Summary, Extent>();
+  /** The summary returned where the depth runs out. */
+  private readonly cutOff: Summary = { ...EMPTY };
   private readonly inProgress = new Set<Node>();
 
   constructor(
@@ -80,12 +91,14 @@ export class FlowAnalysis {
   /**
    * The summary of a function, or of a statement (a polling loop's body),
    * following calls up to `maxDepth - depth` levels down. Cached per node
-   * and depth for one analysis run.
+   * and depth for one analysis run; a summary made at another depth is
+   * reused when everything it followed fits in this depth's levels too.
    */
   summarize(root: Node, depth = 0): Summary {
-    if (depth > this.maxDepth || this.inProgress.has(root)) return EMPTY;
+    if (depth > this.maxDepth) return this.cutOff;
+    if (this.inProgress.has(root)) return EMPTY;
     const byDepth = this.cache.get(root);
-    const hit = byDepth?.[depth];
+    const hit = byDepth?.[depth] ?? byDepth?.find((s) => s !== undefined && this.holdsAt(s, depth));
     if (hit) return hit;
     this.inProgress.add(root);
     let result: Summary;
@@ -100,6 +113,12 @@ export class FlowAnalysis {
     return result;
   }
 
+  /** Whether a summary computed at another depth is what computing it at `depth` would give: all it followed fits. */
+  private holdsAt(summary: Summary, depth: number): boolean {
+    const extent = this.extents.get(summary);
+    return extent !== undefined && !extent.truncated && depth + extent.reach <= this.maxDepth;
+  }
+
   private compute(root: Node, depth: number): Summary {
     const body = isFunctionLike(root) ? (root as Node & { getBody(): Node | undefined }).getBody() : root;
     if (!body) return EMPTY;
@@ -111,6 +130,8 @@ export class FlowAnalysis {
     let claims = false;
     let readsMarker = false;
     let reads = false;
+    let reach = 0;
+    let truncated = false;
 
     const scopeOf = (node: Node, loopToo: boolean): { start: number; end: number } => {
       for (let cur = node.getParent(); cur && cur !== root; cur = cur.getParent()) {
@@ -221,6 +242,9 @@ export class FlowAnalysis {
       }
       if (this.stopAt.has(item.fn) && item.fn !== root) continue;
       const sub = this.summarize(item.fn, depth + 1);
+      const subExtent = this.extents.get(sub);
+      reach = Math.max(reach, 1 + (subExtent?.reach ?? 0));
+      truncated ||= sub === this.cutOff || (subExtent?.truncated ?? false);
       writes ||= sub.writes;
       reads ||= sub.reads;
       for (const h of sub.effects) {
@@ -231,7 +255,9 @@ export class FlowAnalysis {
     }
     // A guarded effect still writes (the trap checks want to know).
     for (const item of items) if (item.kind === 'effect') writes = true;
-    return { effects, writes, claims, readsMarker, reads };
+    const summary: Summary = { effects, writes, claims, readsMarker, reads };
+    this.extents.set(summary, { reach, truncated });
+    return summary;
   }
 
   // ---- guards ----
