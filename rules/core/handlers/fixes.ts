@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Node, SyntaxKind, type SourceFile } from 'ts-morph';
+import { Node, SyntaxKind, ts, type SourceFile } from 'ts-morph';
 import { addProperty, indentOf, insertAt, replaceNode, setArgument } from '../edits.ts';
 import { literalObject, readOption } from '../options.ts';
-import type { ProgramModel } from '../program.ts';
+import { wrap, type ProgramModel } from '../program.ts';
 import type { TextEdit } from '../../types.ts';
 import type { HandlerSite } from './consumers.ts';
 import { stringValue } from './effects.ts';
@@ -443,15 +443,35 @@ function isFunctionLike(n: Node): boolean {
   return Node.isArrowFunction(n) || Node.isFunctionExpression(n) || Node.isFunctionDeclaration(n) || Node.isMethodDeclaration(n);
 }
 
-/** Statements of `region` of a kind, not counting those inside nested functions. */
-function ownDescendants<T extends Node>(nodes: Node[], kind: SyntaxKind): T[] {
+/**
+ * Statements of `region` of the given kinds, not counting those inside nested
+ * functions. Walked on the compiler's nodes (ts-morph's descendants wrap every
+ * node and token on the way); only the matches are wrapped.
+ */
+function ownDescendants<T extends Node>(nodes: Node[], ...kinds: SyntaxKind[]): T[] {
   const out: T[] = [];
   for (const n of nodes) {
-    if (n.getKind() === kind) out.push(n as T);
-    n.forEachDescendant((d, traversal) => {
-      if (isFunctionLike(d)) traversal.skip();
-      else if (d.getKind() === kind) out.push(d as T);
-    });
+    const sf = n.getSourceFile();
+    const visit = (c: ts.Node): void => {
+      if (kinds.includes(c.kind)) out.push(wrap<T>(sf, c));
+      if (c !== n.compilerNode && (ts.isArrowFunction(c) || ts.isFunctionExpression(c) || ts.isFunctionDeclaration(c) || ts.isMethodDeclaration(c))) return;
+      ts.forEachChild(c, visit);
+    };
+    visit(n.compilerNode);
+  }
+  return out;
+}
+
+/** Nodes of the given kinds anywhere under `nodes` (nested functions included), found on the compiler's nodes. */
+function descendantsOfKinds(nodes: Node[], ...kinds: SyntaxKind[]): Node[] {
+  const out: Node[] = [];
+  for (const n of nodes) {
+    const sf = n.getSourceFile();
+    const visit = (c: ts.Node): void => {
+      if (kinds.includes(c.kind)) out.push(wrap(sf, c));
+      ts.forEachChild(c, visit);
+    };
+    ts.forEachChild(n.compilerNode, visit);
   }
   return out;
 }
@@ -512,7 +532,7 @@ export function guardWrapFix(model: ProgramModel, site: HandlerSite, hits: Effec
   if (trailing.length > 0 && valueReturns.length > 0) return undefined;
   if (/\barguments\b|\byield\b/.test(wrapped.map((s) => s.getText()).join('\n'))) return undefined;
   // A `break` (or a labelled jump) would leave the callback, not the loop.
-  const jumps = ownDescendants<Node>(wrapped, SyntaxKind.BreakStatement).concat(ownDescendants<Node>(wrapped, SyntaxKind.ContinueStatement));
+  const jumps = ownDescendants<Node>(wrapped, SyntaxKind.BreakStatement, SyntaxKind.ContinueStatement);
   const ownLoopJumps = jumps.filter((j) => !j.getFirstAncestor((a) => (Node.isIterationStatement(a) || Node.isSwitchStatement(a)) && inRegion(a) && a !== region.body.getParent()));
   if (ownLoopJumps.some((j) => Node.isBreakStatement(j) || (j as unknown as { getLabel?(): Node | undefined }).getLabel?.())) return undefined;
   // Names declared inside the wrapped part and used after it would go out of scope.
@@ -531,7 +551,7 @@ export function guardWrapFix(model: ProgramModel, site: HandlerSite, hits: Effec
   const unit = indent.length > parentIndent.length && indent.startsWith(parentIndent) ? indent.slice(parentIndent.length) : '  ';
   // Edits inside the wrapped text: indent every line (not inside template literals), `continue` → `return`.
   const inner: { start: number; end: number; text: string }[] = [];
-  const templates = wrapped.flatMap((s) => [...s.getDescendantsOfKind(SyntaxKind.TemplateExpression), ...s.getDescendantsOfKind(SyntaxKind.NoSubstitutionTemplateLiteral)]);
+  const templates = descendantsOfKinds(wrapped, SyntaxKind.TemplateExpression, SyntaxKind.NoSubstitutionTemplateLiteral);
   const insideTemplate = (pos: number): boolean => templates.some((t) => pos > t.getStart() && pos < t.getEnd());
   for (let pos = lineStart; pos < wrappedEnd; pos = text.indexOf('\n', pos) + 1) {
     if (pos <= 0) break;
