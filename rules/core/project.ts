@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Project, ts } from 'ts-morph';
 import picomatch from 'picomatch';
+import './path-order.ts';
 import { selectFilesToParse, specifierResolver, type Prefilter } from './prefilter.ts';
 import type { UnparsedFiles } from './program.ts';
 

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Project, ts, type Node, type SourceFile } from 'ts-morph';
 import { isAnalysableFile, listSourceFiles, readTsconfig } from '../../rules/core/project.ts';
+import '../../rules/core/path-order.ts';
 
 /** Files above this size are not analysed (generated bundles, fixtures): parsing them would block the editor. */
 export const MAX_FILE_BYTES = 1_500_000;
