@@ -85,18 +85,21 @@ export function textImports(text: string): TextImport[] {
 
 /** Where the `import` or `export` keyword of the statement whose `from` is at `fromIndex` starts; -1 when there is none. */
 function statementKeyword(text: string, fromIndex: number): number {
-  let best = -1;
-  for (const word of ['import', 'export']) {
-    // The last whole word before `from` (not `exportedName` or `reimport`).
-    for (let at = text.lastIndexOf(word, fromIndex); at >= 0; at = at > 0 ? text.lastIndexOf(word, at - 1) : -1) {
-      if (at <= best) break;
-      if (!isIdentifierCode(text.charCodeAt(at - 1)) && !isIdentifierCode(text.charCodeAt(at + 6))) {
-        best = at;
-        break;
-      }
+  const whole = (at: number): boolean => !isIdentifierCode(text.charCodeAt(at - 1)) && !isIdentifierCode(text.charCodeAt(at + 6));
+  // The last whole `import` before `from` (not `reimport`), read backwards: it is usually just before.
+  let keyword = -1;
+  for (let at = text.lastIndexOf('import', fromIndex); at >= 0; at = at > 0 ? text.lastIndexOf('import', at - 1) : -1) {
+    if (whole(at)) {
+      keyword = at;
+      break;
     }
   }
-  return best;
+  // A whole `export` between it and `from` is the statement's keyword (`export { a } from`), read forwards:
+  // reading backwards for one would go through the whole file before its first export.
+  for (let at = text.indexOf('export', keyword + 1); at >= 0 && at < fromIndex; at = text.indexOf('export', at + 6)) {
+    if (whole(at)) keyword = at;
+  }
+  return keyword;
 }
 
 function isIdentifierCode(code: number): boolean {
