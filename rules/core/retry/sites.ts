@@ -102,7 +102,7 @@ export function candidates(model: ProgramModel, sf: SourceFile): Candidates {
     for (const n of scan.functions) {
       const name = functionNameOf(n);
       // The body must mention its own name (a call, or `setTimeout(name, …)`) before it is worth a walk.
-      if (name && n.body && text.slice(n.body.pos, n.body.end).includes(name) && callsItself(n.body, name, ts.isMethodDeclaration(n))) {
+      if (name && n.body && text.slice(n.body.pos, n.body.end).includes(name) && callsItself(scan.calls, n.body, name, ts.isMethodDeclaration(n))) {
         functions.push({ fn: n, name, isMethod: ts.isMethodDeclaration(n) });
       }
     }
@@ -128,20 +128,27 @@ function functionNameOf(n: ts.Node): string | undefined {
   return undefined;
 }
 
-function callsItself(body: ts.Node, name: string, method: boolean): boolean {
-  let found = false;
-  const visit = (n: ts.Node): void => {
-    if (found) return;
-    if (ts.isCallExpression(n)) {
-      const c = n.expression;
-      if (!method && ts.isIdentifier(c) && c.text === name) found = true;
-      if (method && ts.isPropertyAccessExpression(c) && c.expression.kind === ts.SyntaxKind.ThisKeyword && c.name.text === name) found = true;
-      if (!method && ts.isIdentifier(c) && c.text === 'setTimeout' && n.arguments[0] && ts.isIdentifier(n.arguments[0]) && n.arguments[0].text === name) found = true;
-    }
-    ts.forEachChild(n, visit);
-  };
-  visit(body);
-  return found;
+/**
+ * Whether a call in `body` calls the function again: by its name, through
+ * `this` (a method), or `setTimeout(name, …)`. Read from the calls the
+ * shared walk collected (in document order) rather than by walking the body again.
+ */
+function callsItself(calls: readonly ts.CallExpression[], body: ts.Node, name: string, method: boolean): boolean {
+  let lo = 0;
+  let hi = calls.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (calls[mid]!.pos < body.pos) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = lo; i < calls.length && calls[i]!.pos < body.end; i++) {
+    const n = calls[i]!;
+    const c = n.expression;
+    if (!method && ts.isIdentifier(c) && c.text === name) return true;
+    if (method && ts.isPropertyAccessExpression(c) && c.expression.kind === ts.SyntaxKind.ThisKeyword && c.name.text === name) return true;
+    if (!method && ts.isIdentifier(c) && c.text === 'setTimeout' && n.arguments[0] && ts.isIdentifier(n.arguments[0]) && n.arguments[0].text === name) return true;
+  }
+  return false;
 }
 
 // ---- shared facts ----------------------------------------------------------------------------
