@@ -2,7 +2,7 @@ import { functionName } from './core/program.ts';
 import { Node, SyntaxKind, ts, type SourceFile } from 'ts-morph';
 import { addProperty, formatMs, insertArgumentBefore, replaceNode, setArgument } from './core/edits.ts';
 import { literalObject, numericValue, readOption, type OptionValue } from './core/options.ts';
-import { wrap, type Origin, type ProgramModel } from './core/program.ts';
+import { thisMember, wrap, type Origin, type ProgramModel } from './core/program.ts';
 import { calleeName, Relevance, scanFile, type RelevanceTest } from './core/scan.ts';
 import { classifySignal } from './core/signals.ts';
 import { declaredDependency, majorOf } from './core/packages.ts';
@@ -65,6 +65,8 @@ const KY_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'head']);
 const SUPERAGENT_METHODS = new Set(['get', 'post', 'put', 'patch', 'del', 'delete', 'head', 'options']);
 const GRPC_NOT_CALLS = new Set(['close', 'getChannel', 'waitForReady', 'makeUnaryRequest', 'makeClientStreamRequest', 'makeServerStreamRequest', 'makeBidiStreamRequest']);
 /** Last names of callees that may be a known library's outbound call (or a client's construction). */
+/** Global classes whose instances hold data and never a connection: `new Map()` makes no client. */
+const BUILT_IN_COLLECTIONS = new Set(['Map', 'Set', 'WeakMap', 'WeakSet', 'Array']);
 const API_NAMES = new Set(['fetch', 'axios', 'got', 'ky', 'superagent', 'request', 'get', 'post', 'put', 'patch', 'delete', 'del', 'head', 'options', 'postForm', 'putForm', 'patchForm', 'query', 'create', 'extend', 'send', 'stream', 'pipeline', 'connect']);
 /** Classes whose instances are clients configured at construction. */
 const CLIENT_CLASSES = new Set(['Pool', 'Client', 'Agent', 'BalancedPool', 'Redis', 'Cluster', 'MongoClient']);
@@ -244,6 +246,7 @@ class Analysis {
       return scan.calls.filter((c) => {
         let e: ts.Expression = c.expression;
         while (ts.isParenthesizedExpression(e) || ts.isNonNullExpression(e)) e = e.expression;
+        if (custom.length === 0 && ts.isPropertyAccessExpression(e) && this.noClientThroughThis(sf, e)) return false;
         if (ts.isIdentifier(e)) {
           const binding = imports.get(e.text);
           return names.has(e.text) || scan.callInitialized.has(e.text) || (binding !== undefined && this.relevance.isKnownModule(binding.module));
@@ -254,6 +257,28 @@ class Analysis {
         return grpc && last !== undefined && (ts.isArrowFunction(last) || ts.isFunctionExpression(last) || ts.isIdentifier(last));
       });
     });
+  }
+
+  /**
+   * `this.load(id)`, a method of the class, and `this.cache.get(k)` where the
+   * class holds `cache = new Map()`: calls the origin resolver would find to
+   * be a function of ours (judged by `resolveWrappers`, which finds its calls
+   * by name) or a method of a built-in collection, which makes no client.
+   * Read on compiler nodes, so that the hundreds of such calls in a service
+   * are not wrapped and resolved one by one. (Configured clients can be named
+   * by any callee text: with any configured, nothing is left out here.)
+   */
+  private noClientThroughThis(sf: SourceFile, callee: ts.PropertyAccessExpression): boolean {
+    const object = callee.expression;
+    if (object.kind === ts.SyntaxKind.ThisKeyword) return thisMember(sf, callee, callee.name.text)?.kind === 'method';
+    if (!ts.isPropertyAccessExpression(object) || object.expression.kind !== ts.SyntaxKind.ThisKeyword) return false;
+    const member = thisMember(sf, object, object.name.text);
+    if (member?.kind !== 'value' || !ts.isNewExpression(member.value)) return false;
+    const made = member.value;
+    // `new Map(entries)`: no second argument (gRPC credentials make a client of any class).
+    if (!ts.isIdentifier(made.expression) || (made.arguments?.length ?? 0) > 1) return false;
+    const ctor = made.expression.text;
+    return BUILT_IN_COLLECTIONS.has(ctor) && !this.model.declaresName(sf, made, ctor);
   }
 
   /** Constructions that may make a client: a known class name, a name imported from a known library, or gRPC credentials. */

@@ -399,6 +399,12 @@ export class ProgramModel {
     return imported?.node;
   }
 
+  /** Whether `name` is declared in a scope around `node` (a parameter, a local, an import), read on compiler nodes. */
+  declaresName(sf: SourceFile, node: ts.Node, name: string): boolean {
+    for (let scope = node.parent; scope; scope = scope.parent) if (declarationIn(sf, scope, name)) return true;
+    return false;
+  }
+
   /**
    * The declaration an identifier refers to, found by walking its scopes
    * outwards (parameters, block and file declarations, imports).
@@ -565,40 +571,23 @@ export class ProgramModel {
 
   /** `this.http`: the class member's initializer, an assignment in the constructor, or its declared type. */
   private thisMemberOrigin(access: Node, name: string, depth: number): Origin {
-    // The class is looked through on the compiler's nodes: ts-morph's getProperty wraps every member of the class.
     const sf = access.getSourceFile();
-    let c: ts.Node | undefined = access.compilerNode.parent;
-    while (c && !ts.isClassDeclaration(c) && !ts.isClassExpression(c)) c = c.parent;
-    if (!c) return { kind: 'unknown' };
-    const members = (c as ts.ClassLikeDeclaration).members;
-    const memberName = (n: ts.PropertyName): string => (ts.isIdentifier(n) || ts.isPrivateIdentifier(n) ? n.text : n.getText(sf.compilerNode));
-    const prop = members.find((m): m is ts.PropertyDeclaration => ts.isPropertyDeclaration(m) && memberName(m.name) === name);
-    if (prop?.initializer) return this.origin(wrap(sf, prop.initializer), depth + 1);
-    for (const ctor of members) {
-      if (!ts.isConstructorDeclaration(ctor)) continue;
-      for (const param of ctor.parameters) {
-        if (ts.isIdentifier(param.name) && param.name.text === name && ts.isParameterPropertyDeclaration(param, ctor)) return this.declarationOrigin(wrap(sf, param), depth + 1);
+    const member = thisMember(sf, access.compilerNode, name);
+    switch (member?.kind) {
+      case undefined:
+        return { kind: 'unknown' };
+      case 'value':
+        return this.origin(wrap(sf, member.value), depth + 1);
+      case 'parameter':
+        return this.declarationOrigin(wrap(sf, member.param), depth + 1);
+      case 'declared': {
+        const typeRef = this.typeRefOf(wrap(sf, member.prop));
+        if (typeRef) return { kind: 'typed', type: typeRef, node: wrap(sf, member.prop) };
+        return member.method ? { kind: 'function', node: wrap(sf, member.method) } : { kind: 'unknown' };
       }
-      for (const stmt of ctor.body?.statements ?? []) {
-        if (!ts.isExpressionStatement(stmt)) continue;
-        const e = stmt.expression;
-        if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
-          const left = e.left;
-          if (ts.isPropertyAccessExpression(left) && left.expression.kind === ts.SyntaxKind.ThisKeyword && memberName(left.name) === name) {
-            return this.origin(wrap(sf, e.right), depth + 1);
-          }
-        }
-      }
+      case 'method':
+        return { kind: 'function', node: wrap(sf, member.method) };
     }
-    if (prop) {
-      const typeRef = this.typeRefOf(wrap(sf, prop));
-      if (typeRef) return { kind: 'typed', type: typeRef, node: wrap(sf, prop) };
-    }
-    // The implementation of an overloaded method (the one with a body), else its first declaration.
-    const methods = members.filter((m): m is ts.MethodDeclaration => ts.isMethodDeclaration(m) && memberName(m.name) === name);
-    const method = methods.find((m) => m.body !== undefined) ?? methods[0];
-    if (method) return { kind: 'function', node: wrap(sf, method) };
-    return { kind: 'unknown' };
   }
 
   /** The imported type a declaration is annotated with: `http: AxiosInstance` → `{ module: 'axios', name: 'AxiosInstance' }`. */
@@ -694,6 +683,52 @@ function bindingNames(name: ts.BindingName, out: ts.Identifier[] = []): ts.Ident
 }
 
 /** The declaration of `name` that the compiler node `c` introduces (a scope: a file, block, function, catch clause or loop). */
+/**
+ * What `this.name` stands for at `at`, read on the compiler's nodes (ts-morph's
+ * getProperty wraps every member of the class), in the order a reader would
+ * look: a property's initializer, a constructor's parameter property, a
+ * constructor's `this.name = …`, a property declared without a value, then a
+ * method (the implementation of an overloaded one, else its first
+ * declaration). Undefined outside a class or for a name it does not have.
+ */
+export function thisMember(
+  sf: SourceFile,
+  at: ts.Node,
+  name: string,
+):
+  | { kind: 'value'; value: ts.Expression }
+  | { kind: 'parameter'; param: ts.ParameterDeclaration }
+  | { kind: 'declared'; prop: ts.PropertyDeclaration; method?: ts.MethodDeclaration }
+  | { kind: 'method'; method: ts.MethodDeclaration }
+  | undefined {
+  let c: ts.Node | undefined = at.parent;
+  while (c && !ts.isClassDeclaration(c) && !ts.isClassExpression(c)) c = c.parent;
+  if (!c) return undefined;
+  const members = (c as ts.ClassLikeDeclaration).members;
+  const memberName = (n: ts.PropertyName): string => (ts.isIdentifier(n) || ts.isPrivateIdentifier(n) ? n.text : n.getText(sf.compilerNode));
+  const prop = members.find((m): m is ts.PropertyDeclaration => ts.isPropertyDeclaration(m) && memberName(m.name) === name);
+  if (prop?.initializer) return { kind: 'value', value: prop.initializer };
+  for (const ctor of members) {
+    if (!ts.isConstructorDeclaration(ctor)) continue;
+    for (const param of ctor.parameters) {
+      if (ts.isIdentifier(param.name) && param.name.text === name && ts.isParameterPropertyDeclaration(param, ctor)) return { kind: 'parameter', param };
+    }
+    for (const stmt of ctor.body?.statements ?? []) {
+      if (!ts.isExpressionStatement(stmt)) continue;
+      const e = stmt.expression;
+      if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+        const left = e.left;
+        if (ts.isPropertyAccessExpression(left) && left.expression.kind === ts.SyntaxKind.ThisKeyword && memberName(left.name) === name) return { kind: 'value', value: e.right };
+      }
+    }
+  }
+  const methods = members.filter((m): m is ts.MethodDeclaration => ts.isMethodDeclaration(m) && memberName(m.name) === name);
+  const method = methods.find((m) => m.body !== undefined) ?? methods[0];
+  // A property declared without a value (and, in code that does not compile, a method of the same name).
+  if (prop) return method ? { kind: 'declared', prop, method } : { kind: 'declared', prop };
+  return method ? { kind: 'method', method } : undefined;
+}
+
 function declarationIn(sf: SourceFile, c: ts.Node, name: string): Node | undefined {
   const matchBinding = (binding: ts.BindingName, holder: ts.Node): Node | undefined => {
     if (ts.isIdentifier(binding)) return binding.text === name ? wrap(sf, holder) : undefined;
