@@ -44,6 +44,15 @@ describe('mayHoldRetry: the retry rules\' text test', () => {
   });
   it('keeps what it cannot read', () => {
     assert.equal(mayHoldRetry('for (const x of xs) { if (x) { '), true);
+    // A loop body without braces is read 400 characters far: an if cut off there leaves the rest unknown.
+    const noisy = "      console.log('a fairly long diagnostic line that is here only to make this block long enough');\n".repeat(5);
+    assert.equal(mayHoldRetry(`for (let i = 0; i < 3; i++)\n  try {\n    if (verbose) {\n${noisy}    }\n    return await fetchThing();\n  } catch (e) {\n    console.log(e);\n  }`), true);
+  });
+  it('takes a dot ending a comment, or a spread, for no receiver', () => {
+    assert.equal(mayHoldRetry("export function poll(id: string, attempt = 0): void {\n  fetchStatus(id).catch((err) => {\n    console.error('status failed', err);\n    // Try again.\n    poll(id, attempt + 1);\n  });\n}"), true);
+    assert.equal(mayHoldRetry('export function loadAll(attempt = 0): string[] {\n  try {\n    return readItems();\n  } catch (err) {\n    if (attempt > 3) throw err;\n    return [...loadAll(attempt + 1)];\n  }\n}'), true);
+    // Through another receiver it is no call to itself.
+    assert.equal(mayHoldRetry("class S {\n  warn(m: string) { return m; }\n  async run() {\n    try { await op(); } catch (e) { this.logger.warn('x'); }\n  }\n}"), false);
   });
   it('leaves out loops and recursion without a failure path, and catches outside loops', () => {
     assert.equal(mayHoldRetry('export function total(o: { items: string[] }): number {\n  let sum = 0;\n  for (const item of o.items) sum += item.length;\n  return sum;\n}'), false);
@@ -146,6 +155,16 @@ describe('selectFilesToParse', () => {
     assert.deepEqual(rel(selectFilesToParse(files, [test]).selected), ['c/index.ts', 'c/other.ts', 'c/repo.ts', 'c/worker.ts']);
   });
 
+  it('passes relevance through a re-exporting index whatever comments its export list holds', () => {
+    const files = write({
+      'r/client.ts': "import axios from 'axios';\nexport const api = axios.create();\n",
+      'r/index.ts': "export {\n  // import this, not ./client.js, from the rest of the app\n  api,\n} from './client.js';\n",
+      'r/app.ts': "import { api } from './index.js';\nexport const load = () => api.get('/x');\n",
+    }).filter((f) => f.includes(`${path.sep}r${path.sep}`));
+    const test: Prefilter = { module: (m) => m === 'axios', words: [], importDepth: 0 };
+    assert.deepEqual(rel(selectFilesToParse(files, [test]).selected), ['r/app.ts', 'r/client.ts', 'r/index.ts']);
+  });
+
   it('keeps processor files that a direct file names by path', () => {
     const files = write({
       'p/start.ts': "import { Worker } from 'bullmq';\nimport * as path from 'node:path';\nnew Worker('q', path.join(__dirname, 'processor.js'));\n",
@@ -232,5 +251,49 @@ describe('files parsed on first use (the CLI engine)', () => {
     assert.equal(result.timing?.parsedFiles, 3);
     const all = lint({ paths: [root], cwd: root, options, parseAll: true });
     assert.deepEqual(all.findings, result.findings);
+  });
+});
+
+describe('the handler rule alone, parsing files on first use, finds what parsing every file finds', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'faultline-handler-lazy-'));
+  after(() => fs.rmSync(root, { recursive: true, force: true }));
+  const project = (name: string, files: Record<string, string>): string => {
+    const dir = path.join(root, name);
+    const all: Record<string, string> = {
+      'package.json': '{ "name": "svc", "dependencies": { "bullmq": "*", "pg": "*" } }\n',
+      'tsconfig.json': '{ "compilerOptions": { "strict": true, "module": "NodeNext", "moduleResolution": "NodeNext", "target": "ES2022" }, "include": ["src"] }\n',
+      ...files,
+    };
+    for (const [file, text] of Object.entries(all)) {
+      fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+      fs.writeFileSync(path.join(dir, file), text);
+    }
+    return dir;
+  };
+  const handlerOnly = (dir: string, parseAll = false) => {
+    const options = defaultAnalysisOptions();
+    options.rules = { 'missing-timeout': 'off', 'retry-without-backoff': 'off', 'unbounded-retry': 'off' };
+    return lint({ paths: [dir], cwd: dir, options, parseAll }).findings.filter((f) => f.ruleId === 'non-idempotent-handler');
+  };
+
+  it('follows a typed member to a class passed on by an exported variable', () => {
+    const dir = project('alias', {
+      'src/worker.ts': "import { Worker, type Job } from 'bullmq';\nimport type { OrdersService } from './orders.service.js';\n\nexport function start(service: OrdersService): Worker {\n  return new Worker('orders', async (job: Job<{ sku: string }>) => {\n    await service.create(job.data.sku);\n  });\n}\n",
+      'src/orders.service.ts': "import type { OrdersRepository } from './repository.js';\n\nexport class OrdersService {\n  constructor(private readonly repo: OrdersRepository) {}\n  create(sku: string): Promise<void> {\n    return this.repo.insert(sku);\n  }\n}\n",
+      'src/repository.ts': "import { PgOrdersRepository } from './pg-orders.repository.js';\n\n// The repository the app uses.\nexport const OrdersRepository = PgOrdersRepository;\nexport type OrdersRepository = PgOrdersRepository;\n",
+      'src/pg-orders.repository.ts': "import type { Pool } from 'pg';\n\nexport class PgOrdersRepository {\n  constructor(private readonly pool: Pool) {}\n  async insert(sku: string): Promise<void> {\n    await this.pool.query('INSERT INTO orders (sku) VALUES ($1)', [sku]);\n  }\n}\n",
+    });
+    const found = handlerOnly(dir);
+    assert.equal(found.length, 1, JSON.stringify(found, null, 2));
+    assert.deepEqual(found, handlerOnly(dir, true));
+  });
+
+  it('reports each handler of a cycle of calls, whichever is analysed first', () => {
+    const dir = project('cycle', {
+      'src/w.ts': "import { Worker } from 'bullmq';\nimport pg from 'pg';\n\nconst pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, connectionTimeoutMillis: 5_000, statement_timeout: 10_000 });\n\nasync function saveTree(id: string, n: number): Promise<void> {\n  await pool.query('INSERT INTO nodes (id) VALUES ($1)', [id]);\n  if (n > 0) await saveChildren(id, n - 1);\n}\n\nasync function saveChildren(id: string, n: number): Promise<void> {\n  for (const child of [id + 'a', id + 'b']) await saveTree(child, n);\n}\n\nexport const w1 = new Worker('trees', async (job) => {\n  await saveTree(job.data.id, 3);\n}, { connection: { host: 'localhost', port: 6379 } });\n\nexport const w2 = new Worker('children', async (job) => {\n  await saveChildren(job.data.id, 3);\n}, { connection: { host: 'localhost', port: 6379 } });\n",
+    });
+    const found = handlerOnly(dir);
+    assert.equal(found.length, 2, JSON.stringify(found, null, 2));
+    assert.ok(found.every((f) => f.related?.some((r) => /INSERT INTO nodes/.test(fs.readFileSync(r.file, 'utf8').slice(r.start, r.end)))), JSON.stringify(found, null, 2));
   });
 });

@@ -46,8 +46,13 @@ export interface Prefilter extends RelevanceTest {
   alsoParse?: readonly string[];
 }
 
-/** A file that may declare a class or pass one on (a superset: the word in a comment counts, and any re-export). */
-export const MAY_DECLARE_CLASS = /\bclass\b|\bexport\s*(?:\*|\{)|\bexport\s+default\s+[A-Za-z_$]/;
+/**
+ * A file that may declare a class or pass one on (a superset: the word in a
+ * comment counts): a class, any re-export or export list, a default export of
+ * a name, an exported variable (`export const OrdersRepository = PgOrdersRepository`),
+ * `export =`, `export import`, and CommonJS exports.
+ */
+export const MAY_DECLARE_CLASS = /\bclass\b|\bexport\s*(?:\*|\{|=)|\bexport\s+default\s+[A-Za-z_$]|\bexport\s+(?:declare\s+)?(?:const|let|var|import)\b|\bexports\b/;
 
 /** Import and re-export specifiers, `require` and dynamic `import()`, read from text without parsing. */
 const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)['"]([^'"\n]+)['"]/g;
@@ -67,8 +72,6 @@ export interface TextImport {
   spec: string;
   /** `import type …`, `import { type A, type B } …`, `export type { … } from`: no runtime value comes through. */
   typeOnly: boolean;
-  /** `export … from`: the file passes the module's exports on. */
-  reexport: boolean;
 }
 
 /** The module specifiers a file's text names, with whether each brings in types only. */
@@ -77,8 +80,7 @@ export function textImports(text: string): TextImport[] {
   for (const m of text.matchAll(SPECIFIER)) {
     const spec = m[1]!.startsWith('node:') ? m[1]!.slice(5) : m[1]!;
     const keyword = m[0].startsWith('from') ? statementKeyword(text, m.index) : -1;
-    const reexport = keyword >= 0 && text.startsWith('export', keyword);
-    out.push({ spec, typeOnly: keyword >= 0 && isTypeOnlyClause(text.slice(keyword + 6, m.index)), reexport });
+    out.push({ spec, typeOnly: keyword >= 0 && isTypeOnlyClause(text.slice(keyword + 6, m.index)) });
   }
   return out;
 }
@@ -100,6 +102,21 @@ function statementKeyword(text: string, fromIndex: number): number {
     if (whole(at)) keyword = at;
   }
   return keyword;
+}
+
+/** `export * from '…'`, `export { a, b } from '…'`, `export type { A } from '…'`, read at an `export`. */
+const REEXPORT_AT = /export\s*(?:type\s*)?(?:\*|\{[^}]*\})\s*from\s*['"]/y;
+
+/** Whether the file passes another module's exports on. A comment inside the braces (even one that says `import`) does not matter. */
+function reexports(text: string): boolean {
+  for (let at = text.indexOf('export'); at >= 0; at = text.indexOf('export', at + 6)) {
+    const before = text.charCodeAt(at - 1);
+    // `\bexport`: not the end of a longer word.
+    if ((before >= 97 && before <= 122) || (before >= 65 && before <= 90) || (before >= 48 && before <= 57) || before === 95) continue;
+    REEXPORT_AT.lastIndex = at;
+    if (REEXPORT_AT.test(text)) return true;
+  }
+  return false;
 }
 
 function isIdentifierCode(code: number): boolean {
@@ -237,7 +254,7 @@ export function selectFilesToParse(
       imports.push(target);
       if (!i.typeOnly) valueImports.push(target);
     }
-    facts.set(file, { text, specs: found.map((i) => i.spec), imports, valueImports, classImports: valueImports, reexports: found.some((i) => i.reexport) });
+    facts.set(file, { text, specs: found.map((i) => i.spec), imports, valueImports, classImports: valueImports, reexports: reexports(text) });
   }
   if (tests.some((t) => t.typeImportsOfClassesOnly && !t.valueImportsOnly)) {
     const mayDeclareClass = new Map<string, boolean>();

@@ -46,7 +46,7 @@ const EMPTY: Summary = { effects: [], writes: false, claims: false, readsMarker:
 interface Extent {
   /** Levels of calls followed below the summarised function (0: it follows none). */
   reach: number;
-  /** Whether a call was left unfollowed because the depth ran out, here or further down. */
+  /** Whether a call was left unfollowed because the depth ran out or it closed a cycle, here or further down. */
   truncated: boolean;
 }
 /** Names of functions of ours that look something up: `findOrder`, `invoiceExists`, `isProcessed`. */
@@ -77,6 +77,8 @@ export class FlowAnalysis {
   private readonly extents = new WeakMap<Summary, Extent>();
   /** The summary returned where the depth runs out. */
   private readonly cutOff: Summary = { ...EMPTY };
+  /** The summary returned for a function already being summarised (a cycle of calls). */
+  private readonly cycle: Summary = { ...EMPTY };
   private readonly inProgress = new Set<Node>();
 
   constructor(
@@ -96,7 +98,7 @@ export class FlowAnalysis {
    */
   summarize(root: Node, depth = 0): Summary {
     if (depth > this.maxDepth) return this.cutOff;
-    if (this.inProgress.has(root)) return EMPTY;
+    if (this.inProgress.has(root)) return this.cycle;
     const byDepth = this.cache.get(root);
     const hit = byDepth?.[depth] ?? byDepth?.find((s) => s !== undefined && this.holdsAt(s, depth));
     if (hit) return hit;
@@ -244,7 +246,8 @@ export class FlowAnalysis {
       const sub = this.summarize(item.fn, depth + 1);
       const subExtent = this.extents.get(sub);
       reach = Math.max(reach, 1 + (subExtent?.reach ?? 0));
-      truncated ||= sub === this.cutOff || (subExtent?.truncated ?? false);
+      // A summary that met the depth limit or a cycle depends on where it was asked from: it is not reused elsewhere.
+      truncated ||= sub === this.cutOff || sub === this.cycle || (subExtent?.truncated ?? false);
       writes ||= sub.writes;
       reads ||= sub.reads;
       for (const h of sub.effects) {

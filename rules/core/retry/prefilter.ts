@@ -157,10 +157,11 @@ function governed(text: string, from: number, withHeader: boolean): { header: st
 /** Whether `region` holds a failure path: a `catch`, a `.then(` (its rejection callback), or an `if` that tests a failure word. */
 function holdsFailurePath(region: string): boolean {
   if (/\bcatch\b|\.then\s*\(/.test(region)) return true;
-  // Only the condition tells a failure check: the body is not read.
+  // A loop's body may be cut short (a statement without braces is read STATEMENT_REACH characters far):
+  // an if whose body cannot be matched there leaves the rest unknown, so the file is kept.
   for (const m of region.matchAll(/\bif\s*\(/g)) {
-    const h = headerAt(region, m.index! + 2);
-    if (!h || FAILURE_WORDS.test(h.header)) return true;
+    const g = governed(region, m.index! + 2, true);
+    if (!g || FAILURE_WORDS.test(g.header)) return true;
   }
   return false;
 }
@@ -340,10 +341,19 @@ function failurePathCalls(text: string): boolean {
   return false;
 }
 
-/** Whether the call whose name starts at `at` is by the bare name or through `this` (`this.name(`, `this?.name(`). */
+/**
+ * Whether the call whose name starts at `at` may be by the bare name or
+ * through `this` (`this.name(`, `this?.name(`): false only when a member
+ * access through another receiver is plain (`this.logger.warn(`). A `.` that
+ * ends a comment (`// Try again.` on the line above) or a spread (`...name(`)
+ * is no receiver's.
+ */
 function selfCallable(text: string, at: number): boolean {
   let i = skipSpacesBack(text, at);
   if (text[i] !== '.') return true;
+  if (text[i - 1] === '.') return true; // A spread.
+  const lineStart = text.lastIndexOf('\n', i) + 1;
+  if (text.slice(lineStart, i).includes('//')) return true; // Perhaps a comment (or a URL in a string): unsure.
   i = skipSpacesBack(text, i);
   if (text[i] === '?') i = skipSpacesBack(text, i);
   return i >= 3 && text.startsWith('this', i - 3) && !isIdentifierChar(text.charCodeAt(i - 4));
