@@ -110,17 +110,22 @@ const REEXPORT_AT = /export\s*(?:type\s*)?(?:\*|\{[^}]*\})\s*from\s*['"]/y;
 /** Whether the file passes another module's exports on. A comment inside the braces (even one that says `import`) does not matter. */
 function reexports(text: string): boolean {
   for (let at = text.indexOf('export'); at >= 0; at = text.indexOf('export', at + 6)) {
-    const before = text.charCodeAt(at - 1);
     // `\bexport`: not the end of a longer word.
-    if ((before >= 97 && before <= 122) || (before >= 65 && before <= 90) || (before >= 48 && before <= 57) || before === 95) continue;
+    if (isWordCode(text.charCodeAt(at - 1))) continue;
     REEXPORT_AT.lastIndex = at;
     if (REEXPORT_AT.test(text)) return true;
   }
   return false;
 }
 
-function isIdentifierCode(code: number): boolean {
-  return (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95 || code === 36;
+/** An identifier's character: an ASCII letter or digit, `_` or `$`. */
+export function isIdentifierCode(code: number): boolean {
+  return isWordCode(code) || code === 36;
+}
+
+/** A regular expression's word character (`\w`): what `\b` tells apart (`$` is not one). */
+export function isWordCode(code: number): boolean {
+  return (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95;
 }
 
 /**

@@ -6,7 +6,7 @@
  * matching brackets with a small lexer that skips strings, templates,
  * comments and regular expressions; whenever it is unsure, the file is kept.
  */
-import type { Prefilter } from '../prefilter.ts';
+import { isIdentifierCode, isWordCode, type Prefilter } from '../prefilter.ts';
 import { RETRY_LIBRARIES } from './libraries.ts';
 
 /** What `loopMayRetry` and `checkKind` read in a condition as a failed attempt. */
@@ -169,11 +169,6 @@ function holdsFailurePath(region: string): boolean {
 // Keywords are found with indexOf and checked in place: a regular expression of
 // `\b`-led alternatives is several times slower over every file of a project.
 
-/** A regular expression's word character (`\w`): what `\b` tells apart. */
-function isWordCode(code: number): boolean {
-  return (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95;
-}
-
 /** The index of the first character at or after `from` that is not white space. */
 function skipSpaces(text: string, from: number): number {
   let i = from;
@@ -286,7 +281,7 @@ function declaresFunction(text: string, name: string): boolean {
     const end = at + name.length;
     const after = text.charCodeAt(end);
     const prev = at > 0 ? text[at - 1]! : '';
-    if (!isIdentifierChar(after) && functionKeywordBefore(text, at)) return true;
+    if (!isIdentifierCode(after) && functionKeywordBefore(text, at)) return true;
     if (/[\w$.]/.test(prev)) continue;
     AFTER_METHOD_NAME.lastIndex = end;
     if (AFTER_METHOD_NAME.test(text) && methodStartBefore(text, at)) return true;
@@ -294,10 +289,6 @@ function declaresFunction(text: string, name: string): boolean {
     if (AFTER_VARIABLE_NAME.test(text)) return true;
   }
   return false;
-}
-
-function isIdentifierChar(code: number): boolean {
-  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 36 || code === 95;
 }
 
 /** Names called in `region`: `name(`, `this.name(`, `name<T>(`, and `setTimeout(name`. */
@@ -356,7 +347,7 @@ function selfCallable(text: string, at: number): boolean {
   if (text.slice(lineStart, i).includes('//')) return true; // Perhaps a comment (or a URL in a string): unsure.
   i = skipSpacesBack(text, i);
   if (text[i] === '?') i = skipSpacesBack(text, i);
-  return i >= 3 && text.startsWith('this', i - 3) && !isIdentifierChar(text.charCodeAt(i - 4));
+  return i >= 3 && text.startsWith('this', i - 3) && !isIdentifierCode(text.charCodeAt(i - 4));
 }
 
 /** The else branch that follows an if statement's body ending at `from`; the whole rest when it cannot be told. */
