@@ -189,6 +189,18 @@ export class FileIndex<T> {
  */
 export class ProgramModel {
   private readonly originCache = new Map<Node, Origin>();
+  private readonly runState = new Map<string, unknown>();
+
+  /**
+   * State a rule keeps for this analysis only (a cache of per-file answers
+   * that depend on other files), made on first use under `key`. Unlike
+   * `cache`, which the language server keeps across edits, it goes with the model.
+   */
+  perRun<T>(key: string, create: () => T): T {
+    let state = this.runState.get(key) as T | undefined;
+    if (state === undefined) this.runState.set(key, (state = create()));
+    return state;
+  }
 
   constructor(
     readonly project: Project,

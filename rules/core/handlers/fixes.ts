@@ -178,18 +178,13 @@ export function findHelper(model: ProgramModel, near: SourceFile): SourceFile | 
   return best;
 }
 
-/** Per analysis: the files that export `runOnce` (every unsafe handler's fix looks for one). */
-const helpers = new WeakMap<ProgramModel, SourceFile[]>();
-
+/** The files that export `runOnce`, found once per analysis (every unsafe handler's fix looks for one). */
 function helperModules(model: ProgramModel): SourceFile[] {
-  let found = helpers.get(model);
-  if (!found) {
-    found = model.sourceFiles().filter((sf) =>
+  return model.perRun('non-idempotent-handler:helperModules', () =>
+    model.sourceFiles().filter((sf) =>
       model.cache.memo(sf, 'non-idempotent-handler:exportsRunOnce', () => sf.getFullText().includes('runOnce') && model.exportedDeclaration(sf, 'runOnce') !== undefined),
-    );
-    helpers.set(model, found);
-  }
-  return found;
+    ),
+  );
 }
 
 function commonPrefix(a: string, b: string): number {
@@ -437,10 +432,6 @@ function isAck(stmt: Node, messageNames: ReadonlySet<string>): boolean {
   const callee = e.getExpression();
   const name = Node.isPropertyAccessExpression(callee) ? callee.getName() : callee.getText();
   return ACK_NAMES.has(name) || /DeleteMessage(Batch)?Command/.test(e.getArguments().map((a) => a.getText()).join(','));
-}
-
-function isFunctionLike(n: Node): boolean {
-  return Node.isArrowFunction(n) || Node.isFunctionExpression(n) || Node.isFunctionDeclaration(n) || Node.isMethodDeclaration(n);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { Node, SyntaxKind, ts } from 'ts-morph';
 import { wrap, type ProgramModel } from '../program.ts';
-import { CLAIM_RE, MARKER_RE, READ_RE, classifyCall, exits, isCallLike, type Effect } from './effects.ts';
+import { CLAIM_RE, MARKER_RE, READ_RE, classifyCall, exits, type Effect } from './effects.ts';
 import { functionName, projectFunctionOf } from './receivers.ts';
 
 /**

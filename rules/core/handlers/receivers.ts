@@ -116,16 +116,13 @@ export function classOfDeclaredType(model: ProgramModel, decl: Node): Node | und
   return classNamed(model, name);
 }
 
-/** Per analysis: the class each declaration names (a file's members share a few types: `Logger`, `Repository`). */
-const classesNamed = new WeakMap<ProgramModel, Map<Node, Node | undefined>>();
-
 /** The class declaration an identifier names, followed through imports of our files. */
 export function classNamed(model: ProgramModel, id: Node): Node | undefined {
   const decl = model.resolveIdentifier(id);
   if (!decl) return undefined;
   if (Node.isClassDeclaration(decl)) return decl;
-  let known = classesNamed.get(model);
-  if (!known) classesNamed.set(model, (known = new Map()));
+  // Once per declaration and analysis: a file's members share a few types (`Logger`, `Repository`).
+  const known = model.perRun('classNamed', () => new Map<Node, Node | undefined>());
   if (known.has(decl)) return known.get(decl);
   const cls = classOfDeclaration(model, decl);
   known.set(decl, cls);

@@ -31,12 +31,9 @@ export interface RetryFinding {
   fixes: FixPlan[];
 }
 
-const perRun = new WeakMap<ProgramModel, Map<SourceFile, RetryFinding[]>>();
-
 /** Every retry finding of a file, both rules' (cached for the analysis, so the second rule pays nothing). */
 export function retryFindings(model: ProgramModel, sf: SourceFile): RetryFinding[] {
-  let byFile = perRun.get(model);
-  if (!byFile) perRun.set(model, (byFile = new Map()));
+  const byFile = model.perRun('retry:findings', () => new Map<SourceFile, RetryFinding[]>());
   let out = byFile.get(sf);
   if (out) return out;
   out = [];

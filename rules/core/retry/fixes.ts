@@ -189,12 +189,9 @@ export function sleepStatement(model: ProgramModel, sf: SourceFile, delay: strin
   return call ? `await ${call}(${delay});` : `await new Promise((resolve) => setTimeout(resolve, ${delay}));`;
 }
 
-const sleepers = new WeakMap<ProgramModel, Map<SourceFile, string | undefined>>();
-
 /** The name of a sleep in scope at the top of a file, found once per file and analysis. */
 function sleepCallee(model: ProgramModel, sf: SourceFile): string | undefined {
-  let byFile = sleepers.get(model);
-  if (!byFile) sleepers.set(model, (byFile = new Map()));
+  const byFile = model.perRun('retry:sleepCallee', () => new Map<SourceFile, string | undefined>());
   if (!byFile.has(sf)) byFile.set(sf, findSleepCallee(model, sf));
   return byFile.get(sf);
 }

@@ -838,12 +838,9 @@ function fnDeclarationNode(fn: Node): Node {
 
 // ---- entry ---------------------------------------------------------------------------------
 
-const perRun = new WeakMap<ProgramModel, Map<SourceFile, RetrySite[]>>();
-
 /** The hand-written retries of a file (computed once per analysis, shared by the rules that read them). */
 export function retrySites(model: ProgramModel, sf: SourceFile): RetrySite[] {
-  let byFile = perRun.get(model);
-  if (!byFile) perRun.set(model, (byFile = new Map()));
+  const byFile = model.perRun('retry:sites', () => new Map<SourceFile, RetrySite[]>());
   let sites = byFile.get(sf);
   if (sites) return sites;
   sites = [];
