@@ -187,14 +187,32 @@ describe('selectFilesToParse', () => {
   });
 });
 
-describe('files parsed on first use (the CLI engine)', () => {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'faultline-lazy-'));
+describe('the handler rule alone, parsing files on first use, finds what parsing every file finds', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'faultline-handler-lazy-'));
   after(() => fs.rmSync(root, { recursive: true, force: true }));
-
-  it('follows a handler into the classes it is typed with, and leaves files of interfaces unparsed', () => {
-    const files: Record<string, string> = {
+  const project = (name: string, files: Record<string, string>): string => {
+    const dir = path.join(root, name);
+    const all: Record<string, string> = {
       'package.json': '{ "name": "svc", "dependencies": { "bullmq": "*", "pg": "*" } }\n',
       'tsconfig.json': '{ "compilerOptions": { "strict": true, "module": "NodeNext", "moduleResolution": "NodeNext", "target": "ES2022" }, "include": ["src"] }\n',
+      ...files,
+    };
+    for (const [file, text] of Object.entries(all)) {
+      fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+      fs.writeFileSync(path.join(dir, file), text);
+    }
+    return dir;
+  };
+  const handlerOnlyOptions = () => {
+    const options = defaultAnalysisOptions();
+    options.rules = { 'missing-timeout': 'off', 'retry-without-backoff': 'off', 'unbounded-retry': 'off' };
+    return options;
+  };
+  const handlerOnly = (dir: string, parseAll = false) =>
+    lint({ paths: [dir], cwd: dir, options: handlerOnlyOptions(), parseAll }).findings.filter((f) => f.ruleId === 'non-idempotent-handler');
+
+  it('follows a handler into the classes it is typed with, and leaves files of interfaces unparsed', () => {
+    const dir = project('interfaces', {
       'src/worker.ts': [
         "import { Worker, type Job } from 'bullmq';",
         "import type { CreateOrder } from './order.dto.js';",
@@ -233,14 +251,9 @@ describe('files parsed on first use (the CLI engine)', () => {
         '',
       ].join('\n'),
       'src/order.dto.ts': 'export interface CreateOrder {\n  sku: string;\n}\n\nexport interface Order extends CreateOrder {\n  id: string;\n}\n',
-    };
-    for (const [name, text] of Object.entries(files)) {
-      fs.mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
-      fs.writeFileSync(path.join(root, name), text);
-    }
-    const options = defaultAnalysisOptions();
-    options.rules = { 'missing-timeout': 'off', 'retry-without-backoff': 'off', 'unbounded-retry': 'off' };
-    const result = lint({ paths: [root], cwd: root, options });
+    });
+    const options = handlerOnlyOptions();
+    const result = lint({ paths: [dir], cwd: dir, options });
     const handler = result.findings.filter((f) => f.ruleId === 'non-idempotent-handler');
     assert.equal(handler.length, 1, JSON.stringify(result.findings, null, 2));
     // Reached through the service's typed member: the insert two calls deep.
@@ -249,32 +262,9 @@ describe('files parsed on first use (the CLI engine)', () => {
     // worker.ts up front; the service and the repository when the analysis follows them. The DTO file holds
     // interfaces only: neither following a type nor planning the fix's import needs it parsed.
     assert.equal(result.timing?.parsedFiles, 3);
-    const all = lint({ paths: [root], cwd: root, options, parseAll: true });
+    const all = lint({ paths: [dir], cwd: dir, options, parseAll: true });
     assert.deepEqual(all.findings, result.findings);
   });
-});
-
-describe('the handler rule alone, parsing files on first use, finds what parsing every file finds', () => {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'faultline-handler-lazy-'));
-  after(() => fs.rmSync(root, { recursive: true, force: true }));
-  const project = (name: string, files: Record<string, string>): string => {
-    const dir = path.join(root, name);
-    const all: Record<string, string> = {
-      'package.json': '{ "name": "svc", "dependencies": { "bullmq": "*", "pg": "*" } }\n',
-      'tsconfig.json': '{ "compilerOptions": { "strict": true, "module": "NodeNext", "moduleResolution": "NodeNext", "target": "ES2022" }, "include": ["src"] }\n',
-      ...files,
-    };
-    for (const [file, text] of Object.entries(all)) {
-      fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-      fs.writeFileSync(path.join(dir, file), text);
-    }
-    return dir;
-  };
-  const handlerOnly = (dir: string, parseAll = false) => {
-    const options = defaultAnalysisOptions();
-    options.rules = { 'missing-timeout': 'off', 'retry-without-backoff': 'off', 'unbounded-retry': 'off' };
-    return lint({ paths: [dir], cwd: dir, options, parseAll }).findings.filter((f) => f.ruleId === 'non-idempotent-handler');
-  };
 
   it('follows a typed member to a class passed on by an exported variable', () => {
     const dir = project('alias', {
